@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests: every test gets its own RabbitMQ vhost and Redis key
+//! prefix so tests run in parallel against the real services, and none of them skips when a
+//! service is missing: it fails and says how to start it.
+
+mod proxy;
+mod rabbitmq;
+
+pub use proxy::TcpProxy;
+pub use rabbitmq::{TestVhost, get_messages};
+
+use std::future::Future;
+use std::time::Duration;
+
+/// Address of the Redis used by tests (`ODTO_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`).
+pub fn redis_url() -> String {
+    std::env::var("ODTO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A Redis key prefix no other test uses.
+pub fn unique_redis_prefix() -> String {
+    format!("odto-test-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Panics with instructions unless something listens on `addr`.
+pub async fn require_service(name: &str, addr: &str, how_to_start: &str) {
+    let reachable = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
+        .await
+        .is_ok_and(|connected| connected.is_ok());
+    assert!(reachable, "{name} is not reachable at {addr}; these tests need it. Start it with: {how_to_start}");
+}
+
+/// Polls `check` every 20 ms until it returns `Some`, panicking with `what` after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
