@@ -1,0 +1,127 @@
+//! Event batching: concurrent publishers hand serialized envelopes to one task that sends them as
+//! JSON arrays, one broker write (and one confirm) per batch.
+//!
+//! Batches form by themselves under load and add no delay when idle: the task takes whatever is
+//! waiting as soon as one of [`MAX_IN_FLIGHT`] publish slots is free. While all slots await
+//! confirms, new events queue up and leave together in the next batch.
+
+use std::sync::Arc;
+
+use lapin::BasicProperties;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tracing::warn;
+
+use super::link::Shared;
+use crate::BusError;
+use crate::topology::{EVENT_BATCH_TYPE, EVENTS_EXCHANGE};
+
+/// Batches being confirmed at once.
+const MAX_IN_FLIGHT: usize = 4;
+/// Most events in one batch.
+const MAX_EVENTS: usize = 500;
+/// A batch stops growing past this many bytes (a single larger event still goes alone).
+const MAX_BYTES: usize = 1 << 20;
+/// Events waiting for a batch before publishers are told the bus is overloaded.
+const QUEUE_CAPACITY: usize = 16_384;
+
+/// One serialized envelope, and who to tell when it is durable (no one, for a detached copy).
+struct Item {
+    body: Vec<u8>,
+    reply: Option<oneshot::Sender<Result<(), BusError>>>,
+}
+
+/// Handle to the batching task.
+pub(super) struct Batcher {
+    queue: mpsc::Sender<Item>,
+}
+
+impl Batcher {
+    pub(super) fn start(shared: Arc<Shared>) -> (Self, tokio::task::JoinHandle<()>) {
+        let (queue, waiting) = mpsc::channel(QUEUE_CAPACITY);
+        (Self { queue }, tokio::spawn(run(shared, waiting)))
+    }
+
+    /// Publishes one serialized envelope and waits until its batch is confirmed.
+    pub(super) async fn publish(&self, body: Vec<u8>) -> Result<(), BusError> {
+        let (reply, confirmed) = oneshot::channel();
+        self.queue
+            .send(Item {
+                body,
+                reply: Some(reply),
+            })
+            .await
+            .map_err(|_| BusError::Unavailable("the bus is shut down".into()))?;
+        confirmed
+            .await
+            .unwrap_or_else(|_| Err(BusError::Unavailable("the bus is shut down".into())))
+    }
+
+    /// Queues a copy without waiting for it; returns false if the queue is full.
+    pub(super) fn publish_detached(&self, body: Vec<u8>) -> bool {
+        self.queue.try_send(Item { body, reply: None }).is_ok()
+    }
+}
+
+async fn run(shared: Arc<Shared>, mut waiting: mpsc::Receiver<Item>) {
+    let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut carried: Option<Item> = None;
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let first = match carried.take() {
+            Some(item) => item,
+            None => match waiting.recv().await {
+                Some(item) => item,
+                None => return,
+            },
+        };
+        let (batch, overflow) = fill(first, &mut waiting);
+        carried = overflow;
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let result = send(&shared, &batch).await;
+            if let Err(error) = &result {
+                warn!(%error, events = batch.len(), "an event batch was not confirmed");
+            }
+            for item in batch {
+                if let Some(reply) = item.reply {
+                    let _ = reply.send(result.clone());
+                }
+            }
+            drop(slot);
+        });
+    }
+}
+
+/// Takes what is already waiting, up to the limits; returns the item that did not fit, if any.
+fn fill(first: Item, waiting: &mut mpsc::Receiver<Item>) -> (Vec<Item>, Option<Item>) {
+    let mut bytes = first.body.len();
+    let mut batch = vec![first];
+    while batch.len() < MAX_EVENTS {
+        let Ok(item) = waiting.try_recv() else { break };
+        if bytes + item.body.len() > MAX_BYTES {
+            return (batch, Some(item));
+        }
+        bytes += item.body.len();
+        batch.push(item);
+    }
+    (batch, None)
+}
+
+async fn send(shared: &Shared, batch: &[Item]) -> Result<(), BusError> {
+    let mut body = Vec::with_capacity(batch.iter().map(|i| i.body.len() + 1).sum::<usize>() + 1);
+    body.push(b'[');
+    for (index, item) in batch.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&item.body);
+    }
+    body.push(b']');
+    let properties = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_type(EVENT_BATCH_TYPE.into());
+    shared.publish(EVENTS_EXCHANGE, "", &body, properties).await
+}

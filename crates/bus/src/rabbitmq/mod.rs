@@ -1,0 +1,190 @@
+//! [`JobBus`] on RabbitMQ (lapin): publisher confirms on every message, a connection that heals
+//! itself, and batched events.
+//!
+//! Publishing never waits for a connection: while the broker is unreachable every publish fails
+//! at once with [`BusError::Unavailable`], so callers can answer "try again" instead of hanging.
+
+mod batcher;
+mod link;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lapin::BasicProperties;
+use odto_contracts::EventEnvelope;
+use tokio::task::JoinHandle;
+use tracing::debug;
+
+pub use link::declare_topology;
+
+use crate::topology::{self, JOBS_QUEUE};
+use crate::{BusError, JobBus};
+use batcher::Batcher;
+use link::Shared;
+
+/// How to reach the broker and how long to wait for it.
+#[derive(Clone)]
+pub struct RabbitConfig {
+    /// AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672/%2f`.
+    pub url: String,
+    /// Name shown for this connection in the broker's management UI.
+    pub connection_name: String,
+    /// Confirm-mode channels to spread publishes over.
+    pub channels: usize,
+    /// Longest wait for a publisher confirm before the publish counts as failed.
+    pub confirm_timeout: Duration,
+    /// Longest wait for one connection attempt.
+    pub connect_timeout: Duration,
+}
+
+impl RabbitConfig {
+    /// Defaults: 2 channels, 5 s confirm timeout, 3 s connect timeout.
+    pub fn new(url: impl Into<String>, connection_name: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            connection_name: connection_name.into(),
+            channels: 2,
+            confirm_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+impl std::fmt::Debug for RabbitConfig {
+    // The URL may carry a password: show only where it points.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RabbitConfig")
+            .field("url", &redact_url(&self.url))
+            .field("connection_name", &self.connection_name)
+            .field("channels", &self.channels)
+            .field("confirm_timeout", &self.confirm_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Replaces the password of a `scheme://user:password@host/...` URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The RabbitMQ bus. Share it behind an `Arc`; dropping it stops its background tasks.
+pub struct RabbitBus {
+    shared: Arc<Shared>,
+    batcher: Batcher,
+    tasks: [JoinHandle<()>; 2],
+}
+
+impl std::fmt::Debug for RabbitBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RabbitBus")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RabbitBus {
+    /// Starts connecting in the background and returns at once; fails only if the URL is
+    /// malformed.
+    pub fn start(config: RabbitConfig) -> Result<Self, BusError> {
+        link::broker_uri(&config.url)?;
+        let shared = Arc::new(Shared::new(config));
+        let supervisor = tokio::spawn(link::supervise(shared.clone()));
+        let (batcher, batching) = Batcher::start(shared.clone());
+        Ok(Self {
+            shared,
+            batcher,
+            tasks: [supervisor, batching],
+        })
+    }
+
+    /// Waits until the bus is connected, or `limit` has passed; returns whether it is.
+    pub async fn wait_connected(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.is_connected() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+}
+
+impl Drop for RabbitBus {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(JoinHandle::abort);
+    }
+}
+
+#[async_trait]
+impl JobBus for RabbitBus {
+    async fn enqueue(&self, created: &EventEnvelope) -> Result<(), BusError> {
+        let body = serialize(created)?;
+        self.shared
+            .publish("", JOBS_QUEUE, &body, job_properties(created))
+            .await?;
+        if !self.batcher.publish_detached(body) {
+            debug!("event queue full: the processor will forward this job.created event");
+        }
+        Ok(())
+    }
+
+    async fn publish_event(&self, event: &EventEnvelope) -> Result<(), BusError> {
+        self.batcher.publish(serialize(event)?).await
+    }
+
+    fn is_connected(&self) -> bool {
+        self.shared.is_connected()
+    }
+
+    /// Stops reconnecting and closes the connection, letting in-flight confirms finish first.
+    async fn close(&self) {
+        self.tasks[0].abort();
+        self.shared.close().await;
+        self.tasks[1].abort();
+    }
+}
+
+fn serialize(event: &EventEnvelope) -> Result<Vec<u8>, BusError> {
+    serde_json::to_vec(event).map_err(|e| BusError::Rejected(e.to_string()))
+}
+
+/// Persistent, typed, traceable properties of a job message.
+fn job_properties(event: &EventEnvelope) -> BasicProperties {
+    let properties = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_message_id(event.event_id.to_string().into())
+        .with_correlation_id(event.correlation_id.as_str().into())
+        .with_type(event.event_type.as_str().into())
+        .with_app_id(event.producer.service.as_str().into())
+        .with_timestamp(event.occurred_at.timestamp().max(0) as u64);
+    match event.payload.priority {
+        Some(priority) => properties.with_priority(priority.min(topology::MAX_PRIORITY)),
+        None => properties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_url_hides_the_password_only() {
+        assert_eq!(
+            redact_url("amqp://guest:secret@127.0.0.1:5672/%2f"),
+            "amqp://guest:***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(redact_url("amqp://127.0.0.1:5672"), "amqp://127.0.0.1:5672");
+    }
+}
