@@ -28,7 +28,9 @@ pub struct RedisIdempotency {
 
 impl std::fmt::Debug for RedisIdempotency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisIdempotency").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisIdempotency")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -43,7 +45,11 @@ impl RedisIdempotency {
             .set_number_of_retries(1);
         let connection =
             ConnectionManager::new_lazy_with_config(client, config).map_err(unavailable)?;
-        Ok(Self { connection, prefix: prefix.into(), claim: Script::new(CLAIM_SCRIPT) })
+        Ok(Self {
+            connection,
+            prefix: prefix.into(),
+            claim: Script::new(CLAIM_SCRIPT),
+        })
     }
 
     fn key(&self, key: &str) -> String {
@@ -81,8 +87,8 @@ impl IdempotencyStore for RedisIdempotency {
         retention: Duration,
     ) -> Result<(), StoreError> {
         let mut connection = self.connection.clone();
-        let options = redis::SetOptions::default()
-            .with_expiration(redis::SetExpiry::PX(millis(retention)));
+        let options =
+            redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(millis(retention)));
         connection
             .set_options::<_, _, ()>(self.key(key), encode(record)?, options)
             .await
@@ -91,17 +97,25 @@ impl IdempotencyStore for RedisIdempotency {
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
         let mut connection = self.connection.clone();
-        connection.del::<_, ()>(self.key(key)).await.map_err(unavailable)
+        connection
+            .del::<_, ()>(self.key(key))
+            .await
+            .map_err(unavailable)
     }
 
     async fn is_available(&self) -> bool {
         let mut connection = self.connection.clone();
-        redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .is_ok()
     }
 }
 
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 fn encode(record: &IdempotencyRecord) -> Result<String, StoreError> {
