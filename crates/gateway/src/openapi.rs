@@ -1,0 +1,157 @@
+//! The gateway's OpenAPI 3.1 document. Request and response schemas are the contract files
+//! themselves (OpenAPI 3.1 speaks JSON Schema 2020-12), re-homed under `components.schemas`,
+//! so the documentation cannot drift from what the gateway validates.
+
+use std::sync::LazyLock;
+
+use odto_contracts::Schema;
+use serde_json::{Map, Value, json};
+
+/// The document served at `/openapi.json`.
+pub fn document() -> &'static Value {
+    static DOCUMENT: LazyLock<Value> = LazyLock::new(build);
+    &DOCUMENT
+}
+
+fn build() -> Value {
+    let mut schemas = Map::new();
+    for (name, schema) in [
+        ("Job", Schema::Job),
+        ("JobSubmission", Schema::JobSubmission),
+        ("JobAccepted", Schema::JobAccepted),
+        ("EventEnvelope", Schema::EventEnvelope),
+    ] {
+        let mut document = schema.document().clone();
+        if let Some(Value::Object(defs)) = document.as_object_mut().and_then(|d| d.remove("$defs"))
+        {
+            for (def_name, def) in defs {
+                schemas.insert(def_name, rehome(def));
+            }
+        }
+        schemas.insert(name.to_owned(), rehome(document));
+    }
+    schemas.insert("Error".into(), error_schema());
+    let mut document = paths();
+    document["components"] = json!({ "schemas": schemas });
+    document
+}
+
+/// Drops the standalone-file keywords and points every `$ref` into `components.schemas`.
+fn rehome(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "$id" | "$schema" | "$version"))
+                .map(|(key, value)| match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => (key, Value::String(component_ref(&target))),
+                    (_, value) => (key, rehome(value)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(rehome).collect()),
+        other => other,
+    }
+}
+
+fn component_ref(target: &str) -> String {
+    let name = match target.rsplit_once("#/$defs/") {
+        Some((_, def)) => def.to_owned(),
+        None if target.starts_with("job.json") => "Job".to_owned(),
+        None => target.to_owned(),
+    };
+    format!("#/components/schemas/{name}")
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable machine-readable code."},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"path": {"type": "string"}, "message": {"type": "string"}}
+                }}
+            }
+        }}
+    })
+}
+
+fn error(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn paths() -> Value {
+    let accepted = json!({
+        "description": "Accepted: the job is durable on the message broker.",
+        "headers": {
+            "Location": {"schema": {"type": "string"}, "description": "The job in the read model."},
+            "X-Correlation-Id": {"schema": {"type": "string"}},
+            "Idempotent-Replayed": {"schema": {"type": "string"}, "description": "`true` when this answer repeats an earlier request with the same idempotency key."}
+        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobAccepted"}}}
+    });
+    let submission = json!({"oneOf": [
+        {"$ref": "#/components/schemas/Job"},
+        {"$ref": "#/components/schemas/JobSubmission"}
+    ]});
+    let common_headers = json!([
+        {"name": "X-Correlation-Id", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 128}, "description": "Any string up to 128 characters; echoed back and carried into the job's events. Generated when absent."},
+        {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}, "description": "Repeats within the retention window (24 h by default) return the first answer and enqueue nothing."}
+    ]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Distributed Task Observatory: Gateway API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Write side of the observatory: accepts jobs and makes them durable on the message broker (publisher-confirmed) before answering 202. Every error is JSON: {\"error\": {\"code\", \"message\", \"details\"}}."
+        },
+        "paths": {
+            "/jobs": {"post": {
+                "summary": "Submit a job",
+                "description": "Accepts either a full Job (the reference's 1.0.0 body: id, type, status, createdAt, …; the job is recorded as PENDING) or the short form (type and optional payload, metadata, idempotencyKey, maxAttempts, priority, delayMs; the server assigns a time-ordered id).",
+                "parameters": common_headers,
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": submission,
+                    "examples": {
+                        "short": {"summary": "Short form", "value": {"type": "report.render", "payload": {"durationMs": 250}}},
+                        "full": {"summary": "Full Job (reference form)", "value": {"id": "0b9d3b8e-4a3f-4c4e-9a51-6f5a0d3c2e11", "type": "report.render", "status": "PENDING", "createdAt": "2026-01-01T10:00:00+02:00", "payload": {}}}
+                    }
+                }}},
+                "responses": {
+                    "202": accepted,
+                    "400": error("Malformed JSON, or a job that does not satisfy the contract (details name each field)."),
+                    "409": error("A request with this idempotency key is still in progress; retry shortly."),
+                    "413": error("Body larger than the limit (256 KiB by default)."),
+                    "415": error("Content-Type is not application/json."),
+                    "422": error("The idempotency key was already used for a different request."),
+                    "503": error("The message broker (or, with an idempotency key, Redis) is unreachable; nothing was enqueued. Honour Retry-After.")
+                }
+            }},
+            "/jobs/batch": {"post": {
+                "summary": "Submit up to 1000 jobs at once",
+                "description": "Validation is all-or-nothing: if any item is invalid, nothing is enqueued and each problem is reported at /jobs/<index>/…. Items may carry their own idempotencyKey. If publishing fails for some items, the answer lists what became of each item.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["jobs"],
+                    "properties": {"jobs": {"type": "array", "minItems": 1, "maxItems": 1000, "items": submission}}
+                }}}},
+                "responses": {
+                    "202": {"description": "Every job accepted.", "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/JobAccepted"}}}
+                    }}}},
+                    "400": error("Some item is invalid; nothing was enqueued."),
+                    "503": error("Some items could not be enqueued; details say which.")
+                }
+            }},
+            "/healthz": {"get": {"summary": "Liveness: the process is up (never checks backends)", "responses": {"200": {"description": "Alive."}}}},
+            "/readyz": {"get": {"summary": "Readiness: the message broker is connected", "responses": {"200": {"description": "Ready."}, "503": error("Not ready.")}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics (text format)", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1 document."}}}},
+            "/docs": {"get": {"summary": "Swagger UI (served from the binary)", "responses": {"200": {"description": "HTML."}}}}
+        }
+    })
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the gateway against the real RabbitMQ and Redis; every test gets its
+//! own vhost and key prefix.
+
+mod harness;
+
+mod batch;
+mod browser;
+mod docs;
+mod idempotency;
+mod outage;
+mod rejections;
+mod submit;
