@@ -1,0 +1,65 @@
+//! Command-line interface. Every flag has an `ODTO_*` environment twin, shown by `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "odto",
+    version,
+    about = "Distributed Task Observatory: services and operator commands"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway: the HTTP API that accepts jobs (default port 3000).
+    Gateway(odto_gateway::GatewayConfig),
+    /// Check JSON files against a contract schema; exit 1 if any file is invalid.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Log line format.
+    #[arg(long, env = "ODTO_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `odto_gateway=debug,info`.
+    #[arg(long, env = "ODTO_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Contract to check against: job, event-envelope, job-accepted, job-submission, ui-registry.
+    #[arg(long, value_parser = parse_schema)]
+    pub schema: odto_contracts::Schema,
+    /// JSON files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+fn parse_schema(name: &str) -> Result<odto_contracts::Schema, String> {
+    odto_contracts::Schema::from_name(name).ok_or_else(|| {
+        let known: Vec<_> = odto_contracts::Schema::ALL
+            .iter()
+            .map(|s| s.name())
+            .collect();
+        format!(
+            "unknown schema `{name}`; expected one of: {}",
+            known.join(", ")
+        )
+    })
+}

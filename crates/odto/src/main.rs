@@ -1,0 +1,44 @@
+//! `odto`: runs any service of the Distributed Task Observatory, and the operator commands.
+
+mod cli;
+mod telemetry;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Gateway(config) => serve(&cli.log, async move {
+            let app = odto_gateway::Application::build(config).await?;
+            tracing::info!(addr = %app.local_addr(), "gateway listening");
+            app.run_until_stopped(odto_http::shutdown_signal()).await?;
+            Ok(())
+        }),
+    }
+}
+
+/// Runs a long-lived service on a multi-threaded runtime with logging set up.
+fn serve(log: &cli::LogArgs, service: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
+    telemetry::init(log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(service),
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("odto: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
