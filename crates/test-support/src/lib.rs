@@ -23,10 +23,14 @@ pub fn unique_redis_prefix() -> String {
 
 /// Panics with instructions unless something listens on `addr`.
 pub async fn require_service(name: &str, addr: &str, how_to_start: &str) {
-    let reachable = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
-        .await
-        .is_ok_and(|connected| connected.is_ok());
-    assert!(reachable, "{name} is not reachable at {addr}; these tests need it. Start it with: {how_to_start}");
+    let reachable =
+        tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
+            .await
+            .is_ok_and(|connected| connected.is_ok());
+    assert!(
+        reachable,
+        "{name} is not reachable at {addr}; these tests need it. Start it with: {how_to_start}"
+    );
 }
 
 /// Polls `check` every 20 ms until it returns `Some`, panicking with `what` after `limit`.
@@ -40,7 +44,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -25,11 +25,17 @@ struct ProxyState {
 impl TcpProxy {
     /// Starts a proxy on 127.0.0.1 (a free port) in front of `upstream`.
     pub async fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy port");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy port");
         let addr = listener.local_addr().expect("proxy address");
         let state = Arc::new(ProxyState::default());
         let acceptor = tokio::spawn(accept_loop(listener, upstream.to_owned(), state.clone()));
-        Self { addr, state, acceptor: acceptor.abort_handle() }
+        Self {
+            addr,
+            state,
+            acceptor: acceptor.abort_handle(),
+        }
     }
 
     /// Where clients should connect.
@@ -69,6 +75,10 @@ async fn accept_loop(listener: TcpListener, upstream: String, state: Arc<ProxySt
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
             }
         });
-        state.connections.lock().expect("proxy lock").push(task.abort_handle());
+        state
+            .connections
+            .lock()
+            .expect("proxy lock")
+            .push(task.abort_handle());
     }
 }

@@ -30,16 +30,30 @@ impl TestVhost {
         let name = format!("odto-test-{}", uuid::Uuid::new_v4().simple());
         let client = reqwest::Client::new();
         let put = |path: String, body: serde_json::Value| {
-            client.put(management_url(&path)).basic_auth("guest", Some("guest")).json(&body).send()
+            client
+                .put(management_url(&path))
+                .basic_auth("guest", Some("guest"))
+                .json(&body)
+                .send()
         };
         let created = put(format!("vhosts/{name}"), serde_json::json!({})).await;
         let created = created.unwrap_or_else(|e| {
             panic!("RabbitMQ management API unreachable ({e}); start it with: {HOW_TO_START}")
         });
-        assert!(created.status().is_success(), "create vhost: {}", created.status());
+        assert!(
+            created.status().is_success(),
+            "create vhost: {}",
+            created.status()
+        );
         let permissions = serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"});
-        let granted = put(format!("permissions/{name}/guest"), permissions).await.expect("grant");
-        assert!(granted.status().is_success(), "grant permissions: {}", granted.status());
+        let granted = put(format!("permissions/{name}/guest"), permissions)
+            .await
+            .expect("grant");
+        assert!(
+            granted.status().is_success(),
+            "grant permissions: {}",
+            granted.status()
+        );
         Self { name }
     }
 
@@ -64,10 +78,14 @@ impl Drop for TestVhost {
         // Drop cannot be async and may run inside a runtime: delete from a plain thread.
         let url = management_url(&format!("vhosts/{}", self.name));
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             if let Ok(runtime) = runtime {
                 runtime.block_on(async {
-                    let request = reqwest::Client::new().delete(url).basic_auth("guest", Some("guest"));
+                    let request = reqwest::Client::new()
+                        .delete(url)
+                        .basic_auth("guest", Some("guest"));
                     let _ = tokio::time::timeout(Duration::from_secs(5), request.send()).await;
                 });
             }
@@ -77,14 +95,23 @@ impl Drop for TestVhost {
 }
 
 /// Takes (and acknowledges) up to `max` messages waiting in `queue`, oldest first.
-pub async fn get_messages(amqp_url: &str, queue: &str, max: usize) -> Vec<lapin::message::Delivery> {
-    let connection =
-        Connection::connect(amqp_url, ConnectionProperties::default()).await.expect("connect");
+pub async fn get_messages(
+    amqp_url: &str,
+    queue: &str,
+    max: usize,
+) -> Vec<lapin::message::Delivery> {
+    let connection = Connection::connect(amqp_url, ConnectionProperties::default())
+        .await
+        .expect("connect");
     let channel = connection.create_channel().await.expect("channel");
     let mut messages = Vec::new();
     while messages.len() < max {
         let options = BasicGetOptions { no_ack: true };
-        match channel.basic_get(queue.into(), options).await.expect("basic.get") {
+        match channel
+            .basic_get(queue.into(), options)
+            .await
+            .expect("basic.get")
+        {
             Some(message) => messages.push(message.delivery),
             None => break,
         }
