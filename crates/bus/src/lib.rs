@@ -6,6 +6,7 @@
 //! all-in-one mode implements the same trait. [`topology`] names every exchange, queue and
 //! binding, so every service declares the same broker layout.
 
+pub mod inspect;
 pub mod rabbitmq;
 pub mod topology;
 

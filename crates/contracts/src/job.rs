@@ -175,6 +175,23 @@ pub struct Job {
     pub priority: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_at: Option<DateTime<Utc>>,
+    /// Attempts started so far (2.1.0).
+    #[serde(
+        default,
+        deserialize_with = "optional_integer",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attempts: Option<u32>,
+    /// Increases with every state change; `None` is 0, the job as submitted (2.1.0).
+    #[serde(
+        default,
+        deserialize_with = "optional_integer",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision: Option<u64>,
+    /// Why the latest attempt failed (2.1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -193,6 +210,9 @@ impl Job {
             max_attempts: None,
             priority: None,
             run_at: None,
+            attempts: None,
+            revision: None,
+            last_error: None,
             extra: Map::new(),
         }
     }

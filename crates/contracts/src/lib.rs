@@ -39,4 +39,4 @@ pub use wire::parse_canonical_uuid;
 /// The contract version this build writes into every [`EventEnvelope`] it creates.
 ///
 /// It equals the `$version` of every schema in `contracts/schemas/` (a test checks it).
-pub const CONTRACT_VERSION: &str = "2.0.0";
+pub const CONTRACT_VERSION: &str = "2.1.0";

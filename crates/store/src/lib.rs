@@ -1,11 +1,25 @@
 //! Stores of the observatory, each behind a trait with one module per backend.
 //!
-//! So far: [`idempotency`] keys, which let a client repeat a submission safely
-//! ([`redis::RedisIdempotency`] in the distributed mode). Job, attempt and event stores follow
-//! the same pattern.
+//! - [`jobs`]: each job's state and its attempts (PostgreSQL);
+//! - [`events`]: the event store, every lifecycle event once (PostgreSQL);
+//! - [`dead_letters`]: messages that could not be processed, with the reason (PostgreSQL);
+//! - [`stats`]: live statistics kept exactly once per state change (Redis);
+//! - [`idempotency`]: keys that let a client repeat a submission safely (Redis).
 
+pub mod dead_letters;
+pub mod events;
 pub mod idempotency;
+pub mod jobs;
 pub mod redis;
+pub mod stats;
+
+/// One page of a listing, newest first, and the cursor of the next page if there is one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]
