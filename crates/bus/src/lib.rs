@@ -10,8 +10,12 @@ pub mod inspect;
 pub mod rabbitmq;
 pub mod topology;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use odto_contracts::EventEnvelope;
+use tokio_util::sync::CancellationToken;
 
 /// Why a publish did not become durable.
 ///
@@ -30,6 +34,44 @@ pub enum BusError {
     /// The broker refused the message (negative acknowledgement or unroutable).
     #[error("message broker rejected the message: {0}")]
     Rejected(String),
+}
+
+/// A message taken from a queue.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub body: Vec<u8>,
+    /// The broker delivered it before (to a consumer that did not acknowledge it).
+    pub redelivered: bool,
+    pub message_id: Option<String>,
+    /// For a message in the dead-letter queue: why and from where it was dead-lettered.
+    pub dead_letter: Option<DeadLetterInfo>,
+}
+
+/// Why a message was dead-lettered, as recorded on the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterInfo {
+    pub reason: String,
+    pub source: String,
+}
+
+/// What a handler decided about a message; only the consumer loop turns it into broker calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (or nothing to do): remove it from the queue.
+    Ack,
+    /// Try it again after about `after`, without holding a consumer slot meanwhile (jobs wait
+    /// in a delay queue). Queues without delay queues treat this as [`Outcome::Requeue`].
+    Retry { after: Duration },
+    /// It can never be processed: move it to the dead-letter queue with the reason.
+    DeadLetter { reason: String },
+    /// A dependency is down: put it back after `after` (the pause avoids a hot loop).
+    Requeue { after: Duration },
+}
+
+/// Processes one message at a time (many run concurrently).
+#[async_trait]
+pub trait MessageHandler: Send + Sync + 'static {
+    async fn handle(&self, message: Message) -> Outcome;
 }
 
 /// The bus between services.
@@ -52,6 +94,21 @@ pub trait JobBus: Send + Sync + 'static {
 
     /// Whether the bus can publish right now (used by readiness probes).
     fn is_connected(&self) -> bool;
+
+    /// Delivers the messages of `queue` to `handler`, at most `concurrency` at a time, and
+    /// applies each [`Outcome`], until `stop` is cancelled; then stops taking messages and waits
+    /// for those in progress. Survives broker outages (it resubscribes when the bus reconnects).
+    async fn consume(
+        &self,
+        queue: &'static str,
+        concurrency: usize,
+        handler: Arc<dyn MessageHandler>,
+        stop: CancellationToken,
+    );
+
+    /// Stores a message that cannot be processed in the dead-letter queue, with the reason and
+    /// the queue it came from. `Ok` means it is durable.
+    async fn dead_letter(&self, source: &str, body: &[u8], reason: &str) -> Result<(), BusError>;
 
     /// Lets in-flight publishes finish and disconnects; the default does nothing.
     async fn close(&self) {}

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //!  job.created ──(default exchange, key jobs.created)──► jobs.created ────────────────┐
-//!                                                                                    │ rejected
+//!                                  ▲                          │ retry later          │
+//!                                  └──(TTL expires)── jobs.created.delay.<tier> ◄─┘ │ rejected
 //!  event batches ──► odto.events (fanout) ──► odto.metrics-engine.events ────────────┤
 //!                                                                                    ▼
 //!                                     odto.dead-letter (fanout) ──► odto.dead-letters
@@ -34,6 +35,29 @@ pub const MAX_PRIORITY: u8 = 9;
 /// AMQP `type` property of an event batch message.
 pub const EVENT_BATCH_TYPE: &str = "odto.event-batch";
 
+/// Where a job waits before it is tried again: one queue per delay, whose messages expire after
+/// that delay and are then dead-lettered back to `jobs.created`. One TTL per queue (not per
+/// message) because RabbitMQ expires messages only at the head of a queue.
+pub const JOB_DELAYS: [(&str, u32); 6] = [
+    ("jobs.created.delay.250ms", 250),
+    ("jobs.created.delay.1s", 1_000),
+    ("jobs.created.delay.5s", 5_000),
+    ("jobs.created.delay.30s", 30_000),
+    ("jobs.created.delay.2m", 120_000),
+    ("jobs.created.delay.10m", 600_000),
+];
+
+/// The delay queue for waiting about `millis`: the longest tier not above it (a job that must wait
+/// longer than the longest tier simply comes back and waits again).
+pub fn delay_queue(millis: u64) -> &'static str {
+    JOB_DELAYS
+        .iter()
+        .rev()
+        .find(|(_, tier)| u64::from(*tier) <= millis)
+        .unwrap_or(&JOB_DELAYS[0])
+        .0
+}
+
 /// A durable fanout exchange.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange {
@@ -48,6 +72,20 @@ pub struct Queue {
     pub bound_to: Option<&'static str>,
     pub dead_letter: bool,
     pub max_priority: Option<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delay_picks_the_longest_tier_that_does_not_overshoot() {
+        assert_eq!(delay_queue(0), "jobs.created.delay.250ms");
+        assert_eq!(delay_queue(999), "jobs.created.delay.250ms");
+        assert_eq!(delay_queue(1_000), "jobs.created.delay.1s");
+        assert_eq!(delay_queue(29_000), "jobs.created.delay.5s");
+        assert_eq!(delay_queue(86_400_000), "jobs.created.delay.10m");
+    }
 }
 
 /// Every exchange, in declaration order.

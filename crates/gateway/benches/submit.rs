@@ -16,10 +16,11 @@ use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
-use odto_bus::{BusError, JobBus};
+use odto_bus::{BusError, JobBus, MessageHandler};
 use odto_contracts::{EventEnvelope, Producer};
 use odto_gateway::{AppState, GatewayMetrics, Intake, router};
 use odto_store::redis::RedisIdempotency;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 /// Confirms at once, after serializing the event as the real bus does.
@@ -39,6 +40,19 @@ impl JobBus for InstantBus {
 
     fn is_connected(&self) -> bool {
         true
+    }
+
+    async fn consume(
+        &self,
+        _queue: &'static str,
+        _concurrency: usize,
+        _handler: Arc<dyn MessageHandler>,
+        _stop: CancellationToken,
+    ) {
+    }
+
+    async fn dead_letter(&self, _: &str, _: &[u8], _: &str) -> Result<(), BusError> {
+        Ok(())
     }
 }
 

@@ -21,6 +21,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway: the HTTP API that accepts jobs (default port 3000).
     Gateway(odto_gateway::GatewayConfig),
+    /// Run a processor: consumes jobs and runs them (health and metrics on port 9101).
+    Processor(odto_processor::ProcessorConfig),
+    /// Run the metrics engine: stores every event, keeps live statistics (port 9102).
+    MetricsEngine(odto_metrics_engine::EngineConfig),
+    /// Run the read model: the read API of every UI (default port 8080).
+    ReadModel(odto_read_model::ReadModelConfig),
+    /// Rebuild the live statistics from the event store, then print them.
+    Reconcile(odto_metrics_engine::Backends),
     /// Check JSON files against a contract schema; exit 1 if any file is invalid.
     Validate(ValidateArgs),
 }

@@ -20,6 +20,31 @@ fn main() -> ExitCode {
             app.run_until_stopped(odto_http::shutdown_signal()).await?;
             Ok(())
         }),
+        Command::Processor(config) => serve(&cli.log, async move {
+            let app = odto_processor::Application::build(config).await?;
+            tracing::info!(addr = %app.local_addr(), "processor health endpoints listening");
+            app.run_until_stopped(odto_http::shutdown_signal()).await?;
+            Ok(())
+        }),
+        Command::MetricsEngine(config) => serve(&cli.log, async move {
+            let app = odto_metrics_engine::Application::build(config).await?;
+            tracing::info!(addr = %app.local_addr(), "metrics engine health endpoints listening");
+            app.run_until_stopped(odto_http::shutdown_signal()).await?;
+            Ok(())
+        }),
+        Command::ReadModel(config) => serve(&cli.log, async move {
+            let app = odto_read_model::Application::build(config).await?;
+            tracing::info!(addr = %app.local_addr(), "read model listening");
+            app.run_until_stopped(odto_http::shutdown_signal()).await?;
+            Ok(())
+        }),
+        Command::Reconcile(backends) => serve(&cli.log, async move {
+            let (sinks, _) = odto_metrics_engine::connect_stores(&backends).await?;
+            let stats =
+                odto_metrics_engine::reconcile(sinks.events.as_ref(), sinks.stats.as_ref()).await?;
+            println!("{}", serde_json::to_string_pretty(&stats)?);
+            Ok(())
+        }),
     }
 }
 

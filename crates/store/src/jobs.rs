@@ -76,7 +76,10 @@ pub enum Next {
     /// COMPLETED.
     Complete,
     /// Back to PENDING, to run again at `run_at` (the retry backoff).
-    Retry { error: String, run_at: DateTime<Utc> },
+    Retry {
+        error: String,
+        run_at: DateTime<Utc>,
+    },
     /// FAILED: no attempts left (or failure is final).
     Fail { error: String },
 }
@@ -110,6 +113,16 @@ pub trait JobStore: Send + Sync + 'static {
     /// Records a job as PENDING (revision 0) unless it is already known; returns whether it was
     /// new. Used on `job.created`, by whichever service sees the job first.
     async fn record_created(&self, job: &Job, correlation_id: &str) -> Result<bool, StoreError>;
+
+    /// [`JobStore::record_created`] for many jobs (job, correlation id); returns how many were
+    /// new. Backends should override it with one statement.
+    async fn record_created_many(&self, jobs: &[(Job, String)]) -> Result<u64, StoreError> {
+        let mut new = 0;
+        for (job, correlation_id) in jobs {
+            new += u64::from(self.record_created(job, correlation_id).await?);
+        }
+        Ok(new)
+    }
 
     /// Starts the next attempt of `job` (recording it first if unknown): PENDING, or EXECUTING
     /// with an expired lease, becomes EXECUTING with `attempts + 1`, a lease of `lease`, a new

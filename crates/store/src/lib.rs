@@ -5,11 +5,15 @@
 //! - [`dead_letters`]: messages that could not be processed, with the reason (PostgreSQL);
 //! - [`stats`]: live statistics kept exactly once per state change (Redis);
 //! - [`idempotency`]: keys that let a client repeat a submission safely (Redis).
+//!
+//! Backends: [`postgres::PgStore`] (jobs, events, dead letters), [`redis::RedisStats`] and
+//! [`redis::RedisIdempotency`].
 
 pub mod dead_letters;
 pub mod events;
 pub mod idempotency;
 pub mod jobs;
+pub mod postgres;
 pub mod redis;
 pub mod stats;
 

@@ -28,7 +28,12 @@ pub struct StatusCounts {
 
 impl StatusCounts {
     pub fn total(&self) -> u64 {
-        self.pending + self.validated + self.executing + self.completed + self.failed + self.cancelled
+        self.pending
+            + self.validated
+            + self.executing
+            + self.completed
+            + self.failed
+            + self.cancelled
     }
 }
 
@@ -67,7 +72,11 @@ pub trait StatsStore: Send + Sync + 'static {
 
     /// Per-second counts for the last `seconds` seconds up to `now`, oldest first, one entry per
     /// second (zeros included).
-    async fn throughput(&self, now: DateTime<Utc>, seconds: u32) -> Result<Vec<Throughput>, StoreError>;
+    async fn throughput(
+        &self,
+        now: DateTime<Utc>,
+        seconds: u32,
+    ) -> Result<Vec<Throughput>, StoreError>;
 
     /// Forgets everything (the first step of a rebuild from the event store).
     async fn clear(&self) -> Result<(), StoreError>;

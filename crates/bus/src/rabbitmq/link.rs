@@ -114,6 +114,12 @@ impl Shared {
         }
     }
 
+    /// A new channel on the current connection (consumers get their own), if connected.
+    pub(super) async fn open_channel(&self) -> Option<Channel> {
+        let link = self.current().filter(|link| link.is_healthy())?;
+        link.connection.create_channel().await.ok()
+    }
+
     /// Waits for outstanding confirms, then closes the connection.
     pub(super) async fn close(&self) {
         if let Some(link) = self.current() {

@@ -5,7 +5,9 @@
 //! at once with [`BusError::Unavailable`], so callers can answer "try again" instead of hanging.
 
 mod batcher;
+mod consumer;
 mod link;
+pub mod management;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +16,13 @@ use async_trait::async_trait;
 use lapin::BasicProperties;
 use odto_contracts::EventEnvelope;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 pub use link::declare_topology;
 
-use crate::topology::{self, JOBS_QUEUE};
-use crate::{BusError, JobBus};
+use crate::topology::{self, DEAD_LETTER_EXCHANGE, JOBS_QUEUE};
+use crate::{BusError, JobBus, MessageHandler};
 use batcher::Batcher;
 use link::Shared;
 
@@ -145,6 +148,24 @@ impl JobBus for RabbitBus {
 
     fn is_connected(&self) -> bool {
         self.shared.is_connected()
+    }
+
+    async fn consume(
+        &self,
+        queue: &'static str,
+        concurrency: usize,
+        handler: Arc<dyn MessageHandler>,
+        stop: CancellationToken,
+    ) {
+        consumer::consume(self.shared.clone(), queue, concurrency, handler, stop).await;
+    }
+
+    async fn dead_letter(&self, source: &str, body: &[u8], reason: &str) -> Result<(), BusError> {
+        let properties = BasicProperties::default().with_content_type("application/json".into());
+        let properties = consumer::with_reason(properties, source, reason);
+        self.shared
+            .publish(DEAD_LETTER_EXCHANGE, "", body, properties)
+            .await
     }
 
     /// Stops reconnecting and closes the connection, letting in-flight confirms finish first.

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 
+use super::{connection, ping, unavailable};
 use crate::StoreError;
 use crate::idempotency::{Claim, IdempotencyRecord, IdempotencyStore};
 
@@ -38,13 +39,7 @@ impl RedisIdempotency {
     /// Prepares a client; it connects on first use and reconnects on its own, and while Redis
     /// is down every call fails within about a second instead of hanging.
     pub fn new(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(1);
-        let connection =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(unavailable)?;
+        let connection = connection(url)?;
         Ok(Self {
             connection,
             prefix: prefix.into(),
@@ -104,11 +99,7 @@ impl IdempotencyStore for RedisIdempotency {
     }
 
     async fn is_available(&self) -> bool {
-        let mut connection = self.connection.clone();
-        redis::cmd("PING")
-            .query_async::<String>(&mut connection)
-            .await
-            .is_ok()
+        ping(&self.connection).await
     }
 }
 
@@ -124,8 +115,4 @@ fn encode(record: &IdempotencyRecord) -> Result<String, StoreError> {
 
 fn decode(text: &str) -> Result<IdempotencyRecord, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn unavailable(error: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(error.to_string())
 }

@@ -1,22 +1,15 @@
-//! The Redis idempotency store against the real Redis, each test under its own key prefix.
+//! The Redis idempotency store.
 
 use std::time::Duration;
 
 use odto_store::StoreError;
 use odto_store::idempotency::{Claim, IdempotencyRecord, IdempotencyStore, RecordState};
 use odto_store::redis::RedisIdempotency;
-use odto_test_support::{eventually, redis_url, require_service, unique_redis_prefix};
+use odto_test_support::{eventually, redis_url, unique_redis_prefix};
 
 async fn store() -> RedisIdempotency {
-    let url = redis_url();
-    let addr = url.trim_start_matches("redis://").to_owned();
-    require_service(
-        "Redis",
-        &addr,
-        "redis-server --daemonize yes --port 6379 --save ''",
-    )
-    .await;
-    RedisIdempotency::new(&url, unique_redis_prefix()).expect("valid URL")
+    super::require_redis().await;
+    RedisIdempotency::new(&redis_url(), unique_redis_prefix()).expect("valid URL")
 }
 
 fn record(state: RecordState, fingerprint: &str) -> IdempotencyRecord {

@@ -1,0 +1,326 @@
+//! A whole observatory in this process (plus, when a test wants to kill one, processors as child
+//! processes), and the assertions every test shares.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use odto_contracts::{EventEnvelope, Schema};
+use odto_store::events::EventStore;
+use odto_store::jobs::{JobRecord, JobStore};
+use odto_store::postgres::{PgSettings, PgStore};
+use odto_test_support::{TestDatabase, TestVhost, eventually, redis_url, unique_redis_prefix};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub struct Stack {
+    pub vhost: TestVhost,
+    pub db: TestDatabase,
+    pub redis_prefix: String,
+    pub gateway: String,
+    pub read_model: String,
+    pub client: reqwest::Client,
+    pub store: PgStore,
+    stops: Vec<oneshot::Sender<()>>,
+}
+
+/// How to start the stack.
+pub struct Options {
+    pub processors: usize,
+    /// PostgreSQL address the processors use (e.g. a proxy the test cuts); default the real one.
+    pub processor_postgres: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            processors: 2,
+            processor_postgres: None,
+        }
+    }
+}
+
+pub async fn start(options: Options) -> Stack {
+    let vhost = TestVhost::create().await;
+    let db = TestDatabase::create().await;
+    let redis_prefix = unique_redis_prefix();
+    let store = PgStore::connect(&PgSettings::new(db.url()))
+        .await
+        .expect("database ready");
+    let mut stack = Stack {
+        gateway: String::new(),
+        read_model: String::new(),
+        client: reqwest::Client::new(),
+        store,
+        stops: Vec::new(),
+        vhost,
+        db,
+        redis_prefix,
+    };
+    stack.gateway = stack.spawn_gateway().await;
+    stack.read_model = stack.spawn_read_model().await;
+    stack.spawn_metrics_engine().await;
+    let processor_db = options.processor_postgres.unwrap_or_else(|| stack.db.url());
+    for _ in 0..options.processors {
+        stack.spawn_processor(processor_db.clone()).await;
+    }
+    stack.wait_ready().await;
+    stack
+}
+
+impl Stack {
+    fn stopper(&mut self) -> impl Future<Output = ()> + Send + 'static {
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.stops.push(stop);
+        async move {
+            let _ = stopped.await;
+        }
+    }
+
+    async fn spawn_gateway(&mut self) -> String {
+        let config = odto_gateway::GatewayConfig::for_tests(
+            self.vhost.amqp_url(),
+            redis_url(),
+            self.redis_prefix.clone(),
+        );
+        let app = odto_gateway::Application::build(config)
+            .await
+            .expect("gateway");
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until_stopped(self.stopper()));
+        base
+    }
+
+    async fn spawn_read_model(&mut self) -> String {
+        let config = odto_read_model::ReadModelConfig::for_tests(
+            self.db.url(),
+            redis_url(),
+            self.redis_prefix.clone(),
+            self.vhost.amqp_url(),
+        );
+        let app = odto_read_model::Application::build(config)
+            .await
+            .expect("read model");
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until_stopped(self.stopper()));
+        base
+    }
+
+    async fn spawn_metrics_engine(&mut self) {
+        let config = odto_metrics_engine::EngineConfig::for_tests(
+            self.vhost.amqp_url(),
+            self.db.url(),
+            redis_url(),
+            self.redis_prefix.clone(),
+        );
+        let app = odto_metrics_engine::Application::build(config)
+            .await
+            .expect("metrics engine");
+        tokio::spawn(app.run_until_stopped(self.stopper()));
+    }
+
+    /// Starts an in-process processor; returns its health address.
+    pub async fn spawn_processor(&mut self, postgres_url: String) -> String {
+        let config =
+            odto_processor::ProcessorConfig::for_tests(self.vhost.amqp_url(), postgres_url);
+        let app = odto_processor::Application::build(config)
+            .await
+            .expect("processor");
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until_stopped(self.stopper()));
+        base
+    }
+
+    async fn wait_ready(&self) {
+        eventually(
+            Duration::from_secs(15),
+            "the gateway and read model to be ready",
+            || async {
+                let gateway = self
+                    .client
+                    .get(format!("{}/readyz", self.gateway))
+                    .send()
+                    .await
+                    .ok()?;
+                let reads = self
+                    .client
+                    .get(format!("{}/readyz", self.read_model))
+                    .send()
+                    .await
+                    .ok()?;
+                (gateway.status() == 200 && reads.status() == 200).then_some(())
+            },
+        )
+        .await;
+    }
+
+    /// Submits a short-form job; returns its id.
+    pub async fn submit(&self, job: Value) -> Uuid {
+        let response = self
+            .client
+            .post(format!("{}/jobs", self.gateway))
+            .json(&job)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202, "submit {job}");
+        let body: Value = response.json().await.unwrap();
+        body["jobId"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub async fn stats(&self) -> Value {
+        let response = self
+            .client
+            .get(format!("{}/stats", self.read_model))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Waits until every job in `ids` is in a terminal state in the job store.
+    pub async fn wait_all_terminal(&self, ids: &[Uuid], limit: Duration) -> Vec<JobRecord> {
+        eventually(limit, "every job to reach a terminal state", || async {
+            let mut records = Vec::with_capacity(ids.len());
+            for id in ids {
+                let record = self.store.get(*id).await.ok()??;
+                if !record.job.status.is_terminal() {
+                    return None;
+                }
+                records.push(record);
+            }
+            Some(records)
+        })
+        .await
+    }
+
+    /// Waits until the read model's statistics show `terminal` finished jobs.
+    pub async fn wait_stats_settled(&self, terminal: u64, limit: Duration) -> Value {
+        eventually(
+            limit,
+            "the statistics to count every finished job",
+            || async {
+                let stats = self.stats().await;
+                let done = ["completedJobs", "failedJobs", "cancelledJobs"]
+                    .iter()
+                    .map(|k| stats[k].as_u64().unwrap_or(0))
+                    .sum::<u64>();
+                (done == terminal && stats["pendingJobs"] == 0 && stats["executingJobs"] == 0)
+                    .then_some(stats)
+            },
+        )
+        .await
+    }
+
+    /// Waits until no queue of the vhost holds a message, delivered or not (the management API
+    /// refreshes every few seconds, so this takes at least that long).
+    pub async fn wait_idle(&self) {
+        let url = format!(
+            "http://127.0.0.1:15672/api/queues/{}?columns=name,messages",
+            self.vhost.name()
+        );
+        eventually(
+            Duration::from_secs(40),
+            "every queue to be empty",
+            || async {
+                let response = self
+                    .client
+                    .get(&url)
+                    .basic_auth("guest", Some("guest"))
+                    .send()
+                    .await
+                    .ok()?;
+                let queues: Vec<Value> = response.json().await.ok()?;
+                let busy = queues.iter().any(|q| q["messages"].as_u64() != Some(0));
+                (!queues.is_empty() && !busy).then_some(())
+            },
+        )
+        .await;
+    }
+
+    /// Raw AMQP publish to the default exchange (what a foreign or broken producer would do).
+    pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
+        use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+        let connection = lapin::Connection::connect(&self.vhost.amqp_url(), Default::default())
+            .await
+            .unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        let properties = lapin::BasicProperties::default().with_delivery_mode(2);
+        let confirm = channel
+            .basic_publish(
+                "".into(),
+                routing_key.into(),
+                BasicPublishOptions::default(),
+                body,
+                properties,
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        assert!(confirm.is_ack());
+        let _ = connection.close(200, "done".into()).await;
+    }
+
+    pub async fn stop(mut self) {
+        for stop in self.stops.drain(..) {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Checks one job's events against the contract and against its stored state; returns them.
+pub async fn verified_events(store: &PgStore, record: &JobRecord) -> Vec<EventEnvelope> {
+    let events = store.for_job(record.job.id).await.unwrap();
+    let mut ids: Vec<_> = events.iter().map(|e| e.event_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        events.len(),
+        "duplicate event ids for {}",
+        record.job.id
+    );
+    for event in &events {
+        let value = serde_json::to_value(event).unwrap();
+        Schema::EventEnvelope
+            .validate(&value)
+            .expect("every stored event is a valid envelope");
+    }
+    let newest = events
+        .iter()
+        .max_by_key(|e| e.payload.revision.unwrap_or(0))
+        .expect("events");
+    assert_eq!(
+        newest.payload.status, record.job.status,
+        "events rebuild the final state"
+    );
+    assert_eq!(
+        newest.payload.revision, record.job.revision,
+        "events reach the final revision"
+    );
+    events
+}
+
+/// Counts by status derived from the event store alone: each job's highest-revision event.
+pub async fn counts_from_events(store: &PgStore, ids: &[Uuid]) -> BTreeMap<&'static str, u64> {
+    let mut counts = BTreeMap::new();
+    for id in ids {
+        let events = store.for_job(*id).await.unwrap();
+        let newest = events
+            .iter()
+            .max_by_key(|e| e.payload.revision.unwrap_or(0))
+            .expect("events");
+        *counts.entry(newest.payload.status.as_str()).or_insert(0) += 1;
+    }
+    counts
+}
+
+pub fn instant() -> Value {
+    json!({"type": "test.instant", "payload": {"durationMs": 0}})
+}

@@ -1,0 +1,112 @@
+//! Processor settings: every flag has an `ODTO_*` environment twin.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use odto_bus::rabbitmq::redact_url;
+
+#[derive(Clone, clap::Args)]
+pub struct ProcessorConfig {
+    /// Address of the health and metrics endpoints.
+    #[arg(
+        long = "listen",
+        env = "ODTO_PROCESSOR_LISTEN",
+        default_value = "0.0.0.0:9101"
+    )]
+    pub listen: SocketAddr,
+
+    /// RabbitMQ URL (the bus).
+    #[arg(
+        long,
+        env = "ODTO_RABBITMQ_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
+        hide_env_values = true
+    )]
+    pub rabbitmq_url: String,
+
+    /// PostgreSQL URL (jobs and attempts); the database is created if missing.
+    #[arg(
+        long,
+        env = "ODTO_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/odto",
+        hide_env_values = true
+    )]
+    pub postgres_url: String,
+
+    /// Jobs run at once by this process (also the broker prefetch).
+    #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 64)]
+    pub concurrency: usize,
+
+    /// How long a job of a type without a handler takes when its payload has no `durationMs`.
+    #[arg(long, env = "ODTO_PROCESSOR_DEFAULT_DURATION_MS", default_value_t = 0)]
+    pub default_duration_ms: u64,
+
+    /// Per-attempt timeout; an attempt running longer fails (and may be retried).
+    #[arg(long, env = "ODTO_JOB_TIMEOUT_MS", default_value_t = 60_000)]
+    pub job_timeout_ms: u64,
+
+    /// How long past the job timeout an attempt's lease lasts; after that another processor may
+    /// take the job over (a processor that died mid-job loses nothing).
+    #[arg(long, env = "ODTO_LEASE_MARGIN_MS", default_value_t = 10_000)]
+    pub lease_margin_ms: u64,
+
+    /// Backoff before the first retry; it doubles with each attempt (with jitter).
+    #[arg(long, env = "ODTO_RETRY_BASE_MS", default_value_t = 1_000)]
+    pub retry_base_ms: u64,
+
+    /// Longest backoff between retries.
+    #[arg(long, env = "ODTO_RETRY_MAX_MS", default_value_t = 60_000)]
+    pub retry_max_ms: u64,
+
+    /// On shutdown, how long in-flight jobs may run on before they are returned to the queue.
+    #[arg(long, env = "ODTO_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
+    pub shutdown_grace_ms: u64,
+
+    /// Identifies this process in attempts and events (default: host name and process id).
+    #[arg(long, env = "ODTO_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+}
+
+impl ProcessorConfig {
+    /// Defaults for the given backends with an ephemeral loopback port and short delays (tests).
+    pub fn for_tests(rabbitmq_url: String, postgres_url: String) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            rabbitmq_url,
+            postgres_url,
+            concurrency: 32,
+            default_duration_ms: 0,
+            job_timeout_ms: 10_000,
+            lease_margin_ms: 1_000,
+            retry_base_ms: 50,
+            retry_max_ms: 500,
+            shutdown_grace_ms: 5_000,
+            instance_id: None,
+        }
+    }
+
+    pub fn instance_id(&self) -> String {
+        self.instance_id.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "localhost".into());
+            format!("processor-{host}-{}", std::process::id())
+        })
+    }
+
+    pub fn job_timeout(&self) -> Duration {
+        Duration::from_millis(self.job_timeout_ms)
+    }
+}
+
+impl std::fmt::Debug for ProcessorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessorConfig")
+            .field("listen", &self.listen)
+            .field("rabbitmq_url", &redact_url(&self.rabbitmq_url))
+            .field("postgres_url", &redact_url(&self.postgres_url))
+            .field("concurrency", &self.concurrency)
+            .field("job_timeout_ms", &self.job_timeout_ms)
+            .finish_non_exhaustive()
+    }
+}

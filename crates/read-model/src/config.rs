@@ -1,0 +1,191 @@
+//! Read-model settings: every flag has an `ODTO_*` environment twin.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::http::{HeaderValue, Method, header};
+use odto_bus::rabbitmq::redact_url;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::error::StartError;
+
+/// How the read model listens, where its backends are, and who may call it from a browser.
+#[derive(Clone, clap::Args)]
+pub struct ReadModelConfig {
+    /// Address the HTTP API listens on.
+    #[arg(
+        long = "listen",
+        env = "ODTO_READ_MODEL_LISTEN",
+        default_value = "0.0.0.0:8080"
+    )]
+    pub listen: SocketAddr,
+
+    /// PostgreSQL URL (jobs, attempts, events, dead letters).
+    #[arg(
+        long,
+        env = "ODTO_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/odto",
+        hide_env_values = true
+    )]
+    pub postgres_url: String,
+
+    /// Most PostgreSQL connections this service opens.
+    #[arg(
+        long,
+        env = "ODTO_READ_MODEL_POSTGRES_CONNECTIONS",
+        default_value_t = 8
+    )]
+    pub postgres_max_connections: u32,
+
+    /// Redis URL (live statistics).
+    #[arg(
+        long,
+        env = "ODTO_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+
+    /// Prefix of every Redis key the statistics live under.
+    #[arg(long, env = "ODTO_REDIS_PREFIX", default_value = "odto")]
+    pub redis_prefix: String,
+
+    /// RabbitMQ URL: the vhost whose queues `/queues` shows, and the management API credentials.
+    #[arg(
+        long,
+        env = "ODTO_RABBITMQ_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
+        hide_env_values = true
+    )]
+    pub rabbitmq_url: String,
+
+    /// RabbitMQ management API (queue depths, consumers, ages).
+    #[arg(
+        long,
+        env = "ODTO_RABBITMQ_MANAGEMENT_URL",
+        default_value = "http://127.0.0.1:15672"
+    )]
+    pub rabbitmq_management_url: String,
+
+    /// Origins a browser may call the API from, comma-separated; `*` allows any.
+    #[arg(
+        long,
+        env = "ODTO_CORS_ORIGINS",
+        default_value = "*",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Longest wait for a backend before answering 503, in milliseconds.
+    #[arg(
+        long,
+        env = "ODTO_READ_MODEL_STORE_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub store_timeout_ms: u64,
+}
+
+impl ReadModelConfig {
+    /// Defaults for the given backends, listening on an ephemeral loopback port (for tests).
+    pub fn for_tests(
+        postgres_url: String,
+        redis_url: String,
+        redis_prefix: String,
+        rabbitmq_url: String,
+    ) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            postgres_url,
+            postgres_max_connections: 4,
+            redis_url,
+            redis_prefix,
+            rabbitmq_url,
+            rabbitmq_management_url: "http://127.0.0.1:15672".into(),
+            cors_origins: vec!["*".into()],
+            store_timeout_ms: 5_000,
+        }
+    }
+
+    pub fn store_timeout(&self) -> Duration {
+        Duration::from_millis(self.store_timeout_ms)
+    }
+
+    /// CORS for the web UI: read-only methods from the configured origins.
+    pub fn cors_layer(&self) -> Result<CorsLayer, StartError> {
+        let origins: Vec<&str> = self
+            .cors_origins
+            .iter()
+            .map(|origin| origin.trim())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        let allow = if origins.is_empty() || origins.contains(&"*") {
+            AllowOrigin::any()
+        } else {
+            let parsed = origins
+                .iter()
+                .map(|origin| {
+                    HeaderValue::from_str(origin)
+                        .map_err(|_| StartError::Config(format!("invalid CORS origin {origin:?}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            AllowOrigin::list(parsed)
+        };
+        Ok(CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+            .allow_headers(Any)
+            .expose_headers([header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)))
+    }
+}
+
+impl std::fmt::Debug for ReadModelConfig {
+    // Backend URLs may carry passwords.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadModelConfig")
+            .field("listen", &self.listen)
+            .field("postgres_url", &redact_url(&self.postgres_url))
+            .field("postgres_max_connections", &self.postgres_max_connections)
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("rabbitmq_url", &redact_url(&self.rabbitmq_url))
+            .field(
+                "rabbitmq_management_url",
+                &redact_url(&self.rabbitmq_management_url),
+            )
+            .field("cors_origins", &self.cors_origins)
+            .field("store_timeout_ms", &self.store_timeout_ms)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_every_password() {
+        let mut config = ReadModelConfig::for_tests(
+            "postgres://odto:pg-secret@db/odto".into(),
+            "redis://:redis-secret@cache:6379".into(),
+            "odto".into(),
+            "amqp://guest:amqp-secret@broker:5672/%2f".into(),
+        );
+        config.rabbitmq_management_url = "http://admin:mgmt-secret@broker:15672".into();
+
+        let shown = format!("{config:?}");
+
+        for secret in ["pg-secret", "redis-secret", "amqp-secret", "mgmt-secret"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_cors_origin_is_a_start_error() {
+        let mut config =
+            ReadModelConfig::for_tests(String::new(), String::new(), String::new(), String::new());
+        config.cors_origins = vec!["http://ok.example".into(), "bad\norigin".into()];
+
+        assert!(matches!(config.cors_layer(), Err(StartError::Config(_))));
+    }
+}

@@ -1,0 +1,164 @@
+//! The PostgreSQL backend: [`PgStore`] implements [`JobStore`](crate::jobs::JobStore),
+//! [`EventStore`](crate::events::EventStore) and [`DeadLetterStore`](crate::dead_letters::DeadLetterStore)
+//! on one connection pool. The schema is in `crates/store/migrations/` (embedded, applied by
+//! [`PgStore::connect`]).
+//!
+//! Throughput: a processor begins and finishes attempts from hundreds of tasks at once, and one
+//! statement per state change would cap the pipeline near a thousand jobs a second on a small
+//! machine. So concurrent `record_created`, `begin_attempt` and `finish_attempt` calls are handed
+//! to batching tasks ([`batcher`]) that serve whatever is waiting in one transaction of
+//! multi-row statements; `append` and [`PgStore::record_created_many`] are one statement per call.
+
+mod attempts;
+mod batcher;
+mod codec;
+mod connect;
+mod dead_letters;
+mod error;
+mod events;
+mod jobs;
+mod locked;
+mod rows;
+mod writes;
+
+use std::fmt;
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use self::attempts::{BeginWork, FinishWork, RecordWork};
+use self::batcher::Batcher;
+use crate::StoreError;
+
+/// Attempts per run when a job does not set `maxAttempts` (the spec's default).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// Where and how to reach PostgreSQL.
+#[derive(Clone)]
+pub struct PgSettings {
+    /// e.g. `postgres://postgres@127.0.0.1:5432/odto`; the database is created if missing.
+    pub url: String,
+    /// Size of the connection pool.
+    pub max_connections: u32,
+    /// How long any call waits for a connection before failing as unavailable.
+    pub connect_timeout: Duration,
+}
+
+impl PgSettings {
+    /// Settings for `url` with the default pool size (16) and timeout (3 s).
+    pub fn new(url: impl Into<String>) -> PgSettings {
+        PgSettings {
+            url: url.into(),
+            max_connections: 16,
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+impl Default for PgSettings {
+    fn default() -> PgSettings {
+        PgSettings::new("postgres://postgres@127.0.0.1:5432/odto")
+    }
+}
+
+impl fmt::Debug for PgSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgSettings")
+            .field("url", &redact(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+/// The URL with its password, if any, replaced by `***` (in the user info or the query).
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let tail = match tail.split_once('?') {
+        Some((path, query)) if query.contains("password") => format!("{path}?***"),
+        _ => tail.to_owned(),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let hidden = if user.len() < userinfo.len() {
+                ":***"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{hidden}@{host}{tail}")
+        }
+        None => format!("{scheme}://{authority}{tail}"),
+    }
+}
+
+/// Jobs, attempts, events and dead letters in PostgreSQL. Cheap to clone: clones share the
+/// pool and the batching tasks, which stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    records: Batcher<RecordWork>,
+    begins: Batcher<BeginWork>,
+    finishes: Batcher<FinishWork>,
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The pool's own Debug would print the connect options, password included.
+        f.debug_struct("PgStore")
+            .field("connections", &self.pool.size())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Creates the database if it does not exist, applies the migrations and opens the pool.
+    ///
+    /// Safe to call from several processes starting at once: a concurrent creator of the
+    /// database is tolerated, and migrations run under PostgreSQL's advisory lock.
+    /// Fails with [`StoreError::Unavailable`] within about `connect_timeout` when PostgreSQL
+    /// cannot be reached. Must be called inside a Tokio runtime (it starts the batching tasks).
+    pub async fn connect(settings: &PgSettings) -> Result<PgStore, StoreError> {
+        let pool = connect::open(settings).await?;
+        Ok(PgStore {
+            records: Batcher::start(RecordWork::new(pool.clone())),
+            begins: Batcher::start(BeginWork::new(pool.clone())),
+            finishes: Batcher::start(FinishWork::new(pool.clone())),
+            pool,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_debug_hides_the_password() {
+        let settings = PgSettings::new("postgres://odto:s3cret@db:5432/odto");
+
+        let printed = format!("{settings:?}");
+
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(
+            printed.contains("postgres://odto:***@db:5432/odto"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn urls_without_a_password_print_unchanged() {
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/odto"),
+            "postgres://postgres@127.0.0.1/odto"
+        );
+        assert_eq!(redact("not a url"), "***");
+        assert_eq!(
+            redact("postgres://h/odto?password=x&sslmode=disable"),
+            "postgres://h/odto?***"
+        );
+    }
+}

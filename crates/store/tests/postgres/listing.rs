@@ -1,0 +1,149 @@
+//! `JobStore::list`: filters, payload search and cursor pagination.
+
+use std::collections::HashSet;
+
+use chrono::TimeDelta;
+use odto_contracts::{Job, JobStatus};
+use odto_store::StoreError;
+use odto_store::jobs::{JobQuery, JobStore};
+use odto_store::postgres::PgStore;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{job, now, start, store};
+
+/// Records `job_type` jobs created `minutes` apart into the past, the first newest.
+async fn record(store: &PgStore, jobs: &[(&str, serde_json::Value)]) -> Vec<Job> {
+    let start = now();
+    let mut recorded = Vec::new();
+    for (age, (job_type, payload)) in (0..).zip(jobs) {
+        let mut job = job(job_type);
+        job.created_at = start - TimeDelta::minutes(age);
+        job.payload = payload.as_object().cloned();
+        store.record_created(&job, "c").await.unwrap();
+        recorded.push(job);
+    }
+    recorded
+}
+
+fn ids(items: &[odto_store::jobs::JobRecord]) -> Vec<Uuid> {
+    items.iter().map(|r| r.job.id).collect()
+}
+
+#[tokio::test]
+async fn filters_on_status_and_type_are_combined() {
+    let (store, _db) = store().await;
+    let jobs = record(
+        &store,
+        &[
+            ("a", json!({})),
+            ("b", json!({})),
+            ("a", json!({})),
+            ("a", json!({})),
+        ],
+    )
+    .await;
+    start(&store, &jobs[0], now()).await;
+    start(&store, &jobs[1], now()).await;
+
+    let query = JobQuery {
+        status: Some(JobStatus::Pending),
+        job_type: Some("a".into()),
+        limit: 10,
+        ..JobQuery::default()
+    };
+    let page = store.list(&query).await.unwrap();
+
+    assert_eq!(ids(&page.items), [jobs[2].id, jobs[3].id]);
+    assert_eq!(page.next_cursor, None);
+}
+
+#[tokio::test]
+async fn text_search_is_case_insensitive_and_takes_wildcards_literally() {
+    let (store, _db) = store().await;
+    let jobs = record(
+        &store,
+        &[
+            ("t", json!({"to": "Alice@Example.com"})),
+            ("t", json!({"note": "50% off"})),
+            ("t", json!({"note": "500 off"})),
+            ("t", json!({"note": "a_b"})),
+            ("t", json!({"note": "axb"})),
+        ],
+    )
+    .await;
+    let search = |text: &str| JobQuery {
+        text: Some(text.into()),
+        limit: 10,
+        ..JobQuery::default()
+    };
+
+    let alice = store.list(&search("alice@example")).await.unwrap();
+    let percent = store.list(&search("50%")).await.unwrap();
+    let underscore = store.list(&search("a_b")).await.unwrap();
+
+    assert_eq!(ids(&alice.items), [jobs[0].id]);
+    assert_eq!(ids(&percent.items), [jobs[1].id]);
+    assert_eq!(ids(&underscore.items), [jobs[3].id]);
+}
+
+#[tokio::test]
+async fn pages_list_every_job_once_newest_first() {
+    let (store, _db) = store().await;
+    let payloads: Vec<_> = (0..23).map(|i| ("t", json!({ "i": i }))).collect();
+    let jobs = record(&store, &payloads).await;
+    // Two jobs created in the same microsecond are ordered by id.
+    let mut twin = job("t");
+    twin.created_at = jobs[5].created_at;
+    store.record_created(&twin, "c").await.unwrap();
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let query = JobQuery {
+            limit: 5,
+            cursor,
+            ..JobQuery::default()
+        };
+        let page = store.list(&query).await.unwrap();
+        seen.extend(ids(&page.items));
+        pages += 1;
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+
+    assert_eq!(pages, 5);
+    assert_eq!(seen.len(), 24);
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>().len(),
+        24,
+        "no duplicates"
+    );
+    let mut expected: Vec<_> = jobs
+        .iter()
+        .chain([&twin])
+        .map(|j| (j.created_at, j.id))
+        .collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(
+        seen,
+        expected.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_the_store_did_not_issue_is_refused() {
+    let (store, _db) = store().await;
+    let query = JobQuery {
+        limit: 5,
+        cursor: Some("not-a-cursor".into()),
+        ..JobQuery::default()
+    };
+
+    let listed = store.list(&query).await;
+
+    assert!(matches!(listed, Err(StoreError::Corrupt(_))), "{listed:?}");
+}
