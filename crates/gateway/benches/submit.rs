@@ -67,8 +67,12 @@ fn app(bus: Arc<dyn JobBus>) -> axum::Router {
         Duration::from_secs(60),
         metrics.clone(),
     );
+    let jobs = odto_gateway::JobStoreSource::Connect(odto_store::postgres::PgSettings::new(
+        "postgres://postgres@127.0.0.1:5432/odto_bench",
+    ));
     router(AppState {
         intake,
+        actions: Arc::new(odto_gateway::Actions::new(jobs)),
         metrics,
         max_body_bytes: 256 * 1024,
         job_location_base: "http://127.0.0.1:8080".into(),

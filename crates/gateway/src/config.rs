@@ -34,6 +34,10 @@ pub struct GatewayConfig {
     )]
     pub redis_url: String,
 
+    /// PostgreSQL URL (the job store, for cancel and retry); connected on first use.
+    #[arg(long, env = "ODTO_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/odto", hide_env_values = true)]
+    pub postgres_url: String,
+
     /// Prefix of every Redis key this service writes.
     #[arg(long, env = "ODTO_REDIS_PREFIX", default_value = "odto")]
     pub redis_prefix: String,
@@ -79,6 +83,7 @@ impl GatewayConfig {
             rabbitmq_url,
             redis_url,
             redis_prefix,
+            postgres_url: "postgres://postgres@127.0.0.1:5432/odto".into(),
             idempotency_retention_secs: 86_400,
             max_body_bytes: 256 * 1024,
             publish_timeout_ms: 5_000,
@@ -114,6 +119,7 @@ impl std::fmt::Debug for GatewayConfig {
             .field("listen", &self.listen)
             .field("rabbitmq_url", &redact_url(&self.rabbitmq_url))
             .field("redis_url", &redact_url(&self.redis_url))
+            .field("postgres_url", &redact_url(&self.postgres_url))
             .field("redis_prefix", &self.redis_prefix)
             .field(
                 "idempotency_retention_secs",

@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+mod actions;
 mod config;
 mod correlation;
 mod error;
@@ -33,6 +34,7 @@ use odto_store::idempotency::IdempotencyStore;
 use odto_store::redis::RedisIdempotency;
 use tokio::net::TcpListener;
 
+pub use actions::{Actions, JobStoreSource};
 pub use config::GatewayConfig;
 pub use error::{StartError, SubmitError};
 pub use intake::{Intake, Outcome};
@@ -63,7 +65,8 @@ impl Application {
         rabbit.confirm_timeout = config.publish_timeout();
         let bus: Arc<dyn JobBus> = Arc::new(RabbitBus::start(rabbit).map_err(StartError::Broker)?);
         let keys = RedisIdempotency::new(&config.redis_url, config.redis_prefix.clone())?;
-        Self::build_with(config, bus, Arc::new(keys)).await
+        let jobs = JobStoreSource::Connect(odto_store::postgres::PgSettings::new(config.postgres_url.clone()));
+        Self::build_with(config, bus, Arc::new(keys), jobs).await
     }
 
     /// Like [`Application::build`], on backends of the caller's choice (e.g. embedded ones).
@@ -71,6 +74,7 @@ impl Application {
         config: GatewayConfig,
         bus: Arc<dyn JobBus>,
         keys: Arc<dyn IdempotencyStore>,
+        jobs: JobStoreSource,
     ) -> Result<Self, StartError> {
         let listener =
             TcpListener::bind(config.listen)
@@ -90,6 +94,7 @@ impl Application {
         );
         let state = AppState {
             intake,
+            actions: Arc::new(Actions::new(jobs)),
             metrics,
             max_body_bytes: config.max_body_bytes,
             job_location_base: config.read_model_url.trim_end_matches('/').to_owned(),

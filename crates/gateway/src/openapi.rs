@@ -147,6 +147,28 @@ fn paths() -> Value {
                     "503": error("Some items could not be enqueued; details say which.")
                 }
             }},
+            "/jobs/{id}/cancel": {"post": {
+                "summary": "Cancel a PENDING job",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "responses": {
+                    "200": {"description": "Cancelled; the job as it is now.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "400": error("Not a canonical UUID."),
+                    "404": error("Unknown job."),
+                    "409": error("The job is not PENDING."),
+                    "503": error("The job store or the broker is unreachable.")
+                }
+            }},
+            "/jobs/{id}/retry": {"post": {
+                "summary": "Retry a FAILED (dead-lettered) job with a fresh attempt budget",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "responses": {
+                    "202": {"description": "PENDING again and enqueued.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobAccepted"}}}},
+                    "400": error("Not a canonical UUID."),
+                    "404": error("Unknown job."),
+                    "409": error("The job is not FAILED."),
+                    "503": error("The job store or the broker is unreachable.")
+                }
+            }},
             "/healthz": {"get": {"summary": "Liveness: the process is up (never checks backends)", "responses": {"200": {"description": "Alive."}}}},
             "/readyz": {"get": {"summary": "Readiness: the message broker is connected", "responses": {"200": {"description": "Ready."}, "503": error("Not ready.")}}},
             "/metrics": {"get": {"summary": "Prometheus metrics (text format)", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}},

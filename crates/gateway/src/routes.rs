@@ -1,5 +1,7 @@
 //! The gateway's HTTP API: every route in [`router`], handlers below it.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,6 +19,7 @@ use crate::correlation::{self, CorrelationId};
 use crate::error::SubmitError;
 use crate::intake::{Intake, Outcome};
 use crate::metrics::GatewayMetrics;
+use crate::actions::{self, Actions};
 use crate::{openapi, request};
 
 /// Most jobs one batch may carry.
@@ -26,6 +29,7 @@ pub const MAX_BATCH: usize = 1_000;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub intake: Intake,
+    pub actions: Arc<Actions>,
     pub metrics: GatewayMetrics,
     pub max_body_bytes: usize,
     /// `Location` of an accepted job: this base + `/jobs/{id}` (the read model serves it).
@@ -38,6 +42,8 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/jobs", post(submit_job))
         .route("/jobs/batch", post(submit_batch))
+        .route("/jobs/{id}/cancel", post(actions::cancel))
+        .route("/jobs/{id}/retry", post(actions::retry))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))

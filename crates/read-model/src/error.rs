@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use odto_bus::BusError;
@@ -117,6 +118,12 @@ impl From<StoreError> for ReadError {
 impl From<BusError> for ReadError {
     fn from(error: BusError) -> Self {
         Self::BrokerUnavailable(error.to_string())
+    }
+}
+
+impl From<QueryRejection> for ReadError {
+    fn from(rejection: QueryRejection) -> Self {
+        ReadError::invalid_query("query", rejection.body_text())
     }
 }
 

@@ -87,6 +87,9 @@ impl Application {
             connect_timeout: config.store_timeout().min(Duration::from_secs(3)),
         };
         let postgres = Arc::new(LazyPgStore::new(settings));
+        // Connect (and migrate) now rather than on the first request; failing is fine here.
+        let warm_up = postgres.clone();
+        tokio::spawn(async move { JobStore::is_available(warm_up.as_ref()).await });
         let stats = RedisStats::new(&config.redis_url, config.redis_prefix.clone())
             .map_err(StartError::Redis)?;
         let queues =

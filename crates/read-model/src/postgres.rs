@@ -6,7 +6,7 @@
 //! It only forwards: every trait method is the real [`PgStore`]'s. Writes are forwarded too,
 //! because the traits include them, though the read model never writes.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -29,7 +29,8 @@ const RETRY_PAUSE: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub struct LazyPgStore {
     settings: PgSettings,
-    connected: RwLock<Option<PgStore>>,
+    /// Shared with a connection attempt, which fills it even if nobody waits for it any more.
+    connected: Arc<RwLock<Option<PgStore>>>,
     /// Held while connecting, so one caller connects and the others wait for its outcome;
     /// holds the time and reason of the last failure.
     connecting: Mutex<Option<(Instant, String)>>,
@@ -39,7 +40,7 @@ impl LazyPgStore {
     pub fn new(settings: PgSettings) -> Self {
         Self {
             settings,
-            connected: RwLock::new(None),
+            connected: Arc::new(RwLock::new(None)),
             connecting: Mutex::new(None),
         }
     }
@@ -66,9 +67,8 @@ impl LazyPgStore {
         {
             return Err(StoreError::Unavailable(why.clone()));
         }
-        match connect(self.settings.clone()).await {
+        match connect(self.settings.clone(), self.connected.clone()).await {
             Ok(store) => {
-                *self.connected.write().unwrap_or_else(|e| e.into_inner()) = Some(store.clone());
                 *last_failure = None;
                 Ok(store)
             }
@@ -81,16 +81,18 @@ impl LazyPgStore {
     }
 }
 
-/// Runs [`PgStore::connect`] to completion even if the request that started it stops waiting.
-///
-/// Its future cannot be proven `Send` for every lifetime (sqlx's migrator takes a
-/// `&mut PgConnection` through a higher-ranked `Acquire` bound), so it can be neither
-/// `tokio::spawn`ed nor awaited inside an `async_trait` method. It runs on a blocking thread
-/// instead, under the caller's runtime (`Handle::block_on`), so the store's background tasks and
-/// its pool still live on that runtime.
-async fn connect(settings: PgSettings) -> Result<PgStore, StoreError> {
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || runtime.block_on(PgStore::connect(&settings)))
+/// Runs [`PgStore::connect`] in its own task, so that it completes, and keeps the store in
+/// `connected`, even if the request that started it stops waiting.
+async fn connect(
+    settings: PgSettings,
+    connected: Arc<RwLock<Option<PgStore>>>,
+) -> Result<PgStore, StoreError> {
+    let attempt = tokio::spawn(async move {
+        let store = PgStore::connect(&settings).await?;
+        *connected.write().unwrap_or_else(|e| e.into_inner()) = Some(store.clone());
+        Ok(store)
+    });
+    attempt
         .await
         .unwrap_or_else(|e| Err(StoreError::Unavailable(format!("connecting failed: {e}"))))
 }

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use odto_bus::BusError;
 use odto_bus::inspect::QueueStats;
 use odto_http::{ApiError, ErrorDetail, health_body, instrument};
 use odto_store::StoreError;
@@ -53,7 +52,7 @@ impl AppState {
     async fn queues(&self) -> Result<Vec<QueueStats>, ReadError> {
         let call = self.stores.queues.queues();
         match tokio::time::timeout(self.store_timeout, call).await {
-            Ok(result) => result.map_err(|e: BusError| ReadError::from(e)),
+            Ok(result) => result.map_err(ReadError::from),
             Err(_) => Err(ReadError::BrokerUnavailable(format!(
                 "no answer within {:?}",
                 self.store_timeout
@@ -68,12 +67,6 @@ impl AppState {
         let stats = tokio::time::timeout(limit, self.stores.stats.is_available());
         let (jobs, stats) = tokio::join!(jobs, stats);
         (jobs.unwrap_or(false), stats.unwrap_or(false))
-    }
-}
-
-impl From<QueryRejection> for ReadError {
-    fn from(rejection: QueryRejection) -> Self {
-        ReadError::invalid_query("query", rejection.body_text())
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod actions;
 mod batch;
 mod browser;
 mod docs;

@@ -8,7 +8,9 @@ use std::time::Duration;
 use odto_read_model::{Application, ReadModelConfig};
 use odto_store::postgres::{PgSettings, PgStore};
 use odto_store::redis::RedisStats;
-use odto_test_support::{TestDatabase, TestVhost, eventually, redis_url, unique_redis_prefix};
+use odto_test_support::{
+    TcpProxy, TestDatabase, TestVhost, eventually, redis_url, unique_redis_prefix,
+};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -21,6 +23,8 @@ pub struct TestReadModel {
     /// The statistics the read model reads, for seeding.
     pub stats: Arc<RedisStats>,
     pub vhost: TestVhost,
+    /// Between the read model and PostgreSQL, when the test wants to cut it.
+    pub postgres_proxy: Option<TcpProxy>,
     /// Dropped (with its sessions) when the test ends.
     _db: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
@@ -48,13 +52,45 @@ pub async fn spawn_read_model() -> TestReadModel {
 /// A read model with custom settings (the test edits the config before start), returned
 /// without waiting for readiness.
 pub async fn spawn_read_model_with(edit: impl FnOnce(&mut ReadModelConfig)) -> TestReadModel {
+    start(edit, None).await
+}
+
+/// A read model that reaches PostgreSQL through a proxy, cut before it starts.
+pub async fn spawn_read_model_with_postgres_cut() -> TestReadModel {
+    let proxy = TcpProxy::start(&postgres_addr()).await;
+    proxy.cut();
+    start(|_| {}, Some(proxy)).await
+}
+
+/// `host:port` of the test PostgreSQL.
+fn postgres_addr() -> String {
+    let server = std::env::var("ODTO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let authority = server
+        .split_once("://")
+        .map_or(server.as_str(), |(_, rest)| rest);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    host.trim_end_matches('/').to_owned()
+}
+
+async fn start(
+    edit: impl FnOnce(&mut ReadModelConfig),
+    postgres_proxy: Option<TcpProxy>,
+) -> TestReadModel {
     let (db, vhost) = tokio::join!(TestDatabase::create(), TestVhost::create());
     let prefix = unique_redis_prefix();
     let postgres = PgStore::connect(&PgSettings::new(db.url()))
         .await
         .expect("test database reachable");
     let stats = RedisStats::new(&redis_url(), prefix.clone()).expect("Redis settings");
-    let mut config = ReadModelConfig::for_tests(db.url(), redis_url(), prefix, vhost.amqp_url());
+    let postgres_url = match &postgres_proxy {
+        Some(proxy) => db.url_via(&proxy.addr().to_string()),
+        None => db.url(),
+    };
+    let mut config =
+        ReadModelConfig::for_tests(postgres_url, redis_url(), prefix, vhost.amqp_url());
     config.rabbitmq_management_url = management_url();
     edit(&mut config);
     let app = Application::build(config).await.expect("read model builds");
@@ -69,6 +105,7 @@ pub async fn spawn_read_model_with(edit: impl FnOnce(&mut ReadModelConfig)) -> T
         postgres: Arc::new(postgres),
         stats: Arc::new(stats),
         vhost,
+        postgres_proxy,
         _db: db,
         stop: Some(stop),
     }

@@ -6,7 +6,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::harness::{closed_port, error_body, spawn_read_model, spawn_read_model_with};
+use crate::harness::{
+    closed_port, error_body, spawn_read_model, spawn_read_model_with,
+    spawn_read_model_with_postgres_cut,
+};
+use crate::seed::job;
 
 /// An address that accepts connections and never says anything.
 async fn silent_server() -> std::net::SocketAddr {
@@ -61,6 +65,28 @@ async fn with_postgres_unreachable_readiness_fails_naming_it_while_liveness_hold
     assert!(jobs.headers().contains_key("retry-after"));
     assert_eq!(error_body(jobs).await["error"]["code"], "store_unavailable");
     assert_eq!(read_model.get("/stats").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_read_model_started_while_postgres_is_down_serves_it_once_it_is_back() {
+    let read_model = spawn_read_model_with_postgres_cut().await;
+    let proxy = read_model.postgres_proxy.as_ref().unwrap();
+    let pending = job("report.render", json!({}), chrono::Utc::now());
+    read_model.create(&pending).await;
+    assert_eq!(
+        read_model.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        read_model.get("/jobs/recent").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    proxy.restore();
+    read_model.wait_ready().await;
+
+    let recent = read_model.get_json("/jobs/recent").await;
+    assert_eq!(recent[0]["id"], pending.id.to_string());
 }
 
 #[tokio::test]

@@ -9,6 +9,8 @@ use super::PgSettings;
 use super::error::{has_code, store_error};
 use crate::StoreError;
 
+type BoxedSend<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// SQLSTATE of "database does not exist".
 const INVALID_CATALOG_NAME: &str = "3D000";
 /// SQLSTATE of "database already exists".
@@ -53,7 +55,11 @@ async fn connect_once(
     options: &PgConnectOptions,
     timeout: Duration,
 ) -> Result<PgConnection, sqlx::Error> {
-    tokio::time::timeout(timeout, PgConnection::connect_with(options))
+    // Boxed as `Send` here, where the compiler can prove it: left generic, sqlx's futures hit a
+    // higher-ranked lifetime limitation that makes `PgStore::connect` unusable in spawned tasks.
+    let connecting: BoxedSend<'_, Result<PgConnection, sqlx::Error>> =
+        Box::pin(PgConnection::connect_with(options));
+    tokio::time::timeout(timeout, connecting)
         .await
         .unwrap_or_else(|_| {
             let elapsed = std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
@@ -103,7 +109,10 @@ async fn migrate(connection: &mut PgConnection) -> Result<(), StoreError> {
     let mut migrator = sqlx::migrate!();
     // A process of an older release may start against a schema a newer one has migrated.
     migrator.set_ignore_missing(true);
-    migrator.run(connection).await.map_err(|error| match error {
+    // `run_direct` is what `run` calls, minus the generic `Acquire` that defeats `Send` proofs.
+    let running: BoxedSend<'_, Result<(), sqlx::migrate::MigrateError>> =
+        Box::pin(migrator.run_direct(None, connection, false));
+    running.await.map_err(|error| match error {
         sqlx::migrate::MigrateError::Execute(error) => store_error(error),
         other => StoreError::Corrupt(format!("migrations: {other}")),
     })

@@ -6,14 +6,15 @@
 
 use odto_contracts::Job;
 use serde_json::{Map, Value};
-use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::{PgConnection, Postgres};
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::codec;
-use super::locked::Locked;
+use super::locked::{AttemptEnd, Locked};
 use super::rows::{self, JobRow, job_columns};
-use crate::jobs::JobRecord;
+use crate::jobs::{Attempt, JobRecord};
 
 /// Inserts the jobs not stored yet as PENDING (revision 0); returns the ids that were new.
 /// `jobs` must be sorted by id (see the lock order above).
@@ -107,110 +108,78 @@ pub(super) async fn lock(
     rows::records(rows).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
-/// Writes back the changed jobs, inserts the attempts started and closes the ones ended.
+/// Writes back the changed jobs, closes the attempts ended and inserts the ones started, in
+/// one statement (data-modifying CTEs; an empty array writes nothing), to spare round trips.
 pub(super) async fn write(
     connection: &mut PgConnection,
     locked: &Locked,
 ) -> Result<(), sqlx::Error> {
-    if !locked.changed.is_empty() {
-        update_jobs(connection, locked.changed_records().collect()).await?;
+    if locked.changed.is_empty() {
+        return Ok(());
     }
-    if !locked.ended.is_empty() {
-        end_attempts(connection, locked).await?;
-    }
-    if !locked.started.is_empty() {
-        start_attempts(connection, locked).await?;
-    }
-    Ok(())
+    let query = sqlx::query(
+        "WITH written AS ( \
+           UPDATE jobs SET status = u.status, attempts = u.attempts, \
+               run_attempts = u.run_attempts, revision = u.revision, last_error = u.last_error, \
+               lease_until = u.lease_until, run_at = u.run_at, updated_at = u.updated_at, \
+               finished_at = u.finished_at \
+           FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::bigint[], $6::text[], \
+               $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[]) \
+             AS u(id, status, attempts, run_attempts, revision, last_error, lease_until, \
+               run_at, updated_at, finished_at) \
+           WHERE jobs.id = u.id \
+         ), ended AS ( \
+           UPDATE job_attempts AS a \
+           SET finished_at = e.finished_at, outcome = e.outcome, error = e.error \
+           FROM UNNEST($11::uuid[], $12::int[], $13::timestamptz[], $14::text[], $15::text[]) \
+             AS e(job_id, number, finished_at, outcome, error) \
+           WHERE a.job_id = e.job_id AND a.number = e.number AND a.finished_at IS NULL \
+         ) \
+         INSERT INTO job_attempts (job_id, number, worker, started_at) \
+         SELECT * FROM UNNEST($16::uuid[], $17::int[], $18::text[], $19::timestamptz[])",
+    );
+    let query = bind_jobs(query, &locked.changed_records().collect::<Vec<_>>());
+    let query = bind_ended(query, &locked.ended);
+    bind_started(query, &locked.started)
+        .execute(connection)
+        .await
+        .map(drop)
 }
 
-async fn update_jobs(
-    connection: &mut PgConnection,
-    jobs: Vec<&JobRecord>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE jobs SET status = u.status, attempts = u.attempts, run_attempts = u.run_attempts, \
-             revision = u.revision, last_error = u.last_error, lease_until = u.lease_until, \
-             run_at = u.run_at, updated_at = u.updated_at, finished_at = u.finished_at \
-         FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::bigint[], $6::text[], \
-             $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[]) \
-           AS u(id, status, attempts, run_attempts, revision, last_error, lease_until, run_at, \
-             updated_at, finished_at) \
-         WHERE jobs.id = u.id",
-    )
-    .bind(jobs.iter().map(|r| r.job.id).collect::<Vec<_>>())
-    .bind(
-        jobs.iter()
-            .map(|r| r.job.status.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        jobs.iter()
-            .map(|r| int(r.job.attempts.unwrap_or(0)))
-            .collect::<Vec<_>>(),
-    )
-    .bind(jobs.iter().map(|r| int(r.run_attempts)).collect::<Vec<_>>())
-    .bind(
-        jobs.iter()
-            .map(|r| bigint(r.job.revision.unwrap_or(0)))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        jobs.iter()
-            .map(|r| r.job.last_error.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(jobs.iter().map(|r| r.lease_until).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|r| r.job.run_at).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|r| r.job.updated_at).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|r| r.finished_at).collect::<Vec<_>>())
-    .execute(connection)
-    .await
-    .map(drop)
+type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+/// `$1..$10`: the jobs' new state.
+fn bind_jobs<'q>(query: Query<'q>, jobs: &[&JobRecord]) -> Query<'q> {
+    query
+        .bind(jobs.iter().map(|r| r.job.id).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| r.job.status.as_str()).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| int(r.job.attempts.unwrap_or(0))).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| int(r.run_attempts)).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| bigint(r.job.revision.unwrap_or(0))).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| r.job.last_error.clone()).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| r.lease_until).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| r.job.run_at).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| r.job.updated_at).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|r| r.finished_at).collect::<Vec<_>>())
 }
 
-async fn start_attempts(connection: &mut PgConnection, locked: &Locked) -> Result<(), sqlx::Error> {
-    let started = &locked.started;
-    sqlx::query(
-        "INSERT INTO job_attempts (job_id, number, worker, started_at) \
-         SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])",
-    )
-    .bind(started.iter().map(|a| a.job_id).collect::<Vec<_>>())
-    .bind(started.iter().map(|a| int(a.number)).collect::<Vec<_>>())
-    .bind(
-        started
-            .iter()
-            .map(|a| codec::storable_text(&a.worker))
-            .collect::<Vec<_>>(),
-    )
-    .bind(started.iter().map(|a| a.started_at).collect::<Vec<_>>())
-    .execute(connection)
-    .await
-    .map(drop)
+/// `$11..$15`: the attempts ended.
+fn bind_ended<'q>(query: Query<'q>, ended: &[AttemptEnd]) -> Query<'q> {
+    query
+        .bind(ended.iter().map(|e| e.job_id).collect::<Vec<_>>())
+        .bind(ended.iter().map(|e| int(e.number)).collect::<Vec<_>>())
+        .bind(ended.iter().map(|e| e.finished_at).collect::<Vec<_>>())
+        .bind(ended.iter().map(|e| rows::outcome_name(e.outcome)).collect::<Vec<_>>())
+        .bind(ended.iter().map(|e| e.error.clone()).collect::<Vec<_>>())
 }
 
-async fn end_attempts(connection: &mut PgConnection, locked: &Locked) -> Result<(), sqlx::Error> {
-    let ended = &locked.ended;
-    sqlx::query(
-        "UPDATE job_attempts AS a \
-         SET finished_at = u.finished_at, outcome = u.outcome, error = u.error \
-         FROM UNNEST($1::uuid[], $2::int[], $3::timestamptz[], $4::text[], $5::text[]) \
-           AS u(job_id, number, finished_at, outcome, error) \
-         WHERE a.job_id = u.job_id AND a.number = u.number AND a.finished_at IS NULL",
-    )
-    .bind(ended.iter().map(|e| e.job_id).collect::<Vec<_>>())
-    .bind(ended.iter().map(|e| int(e.number)).collect::<Vec<_>>())
-    .bind(ended.iter().map(|e| e.finished_at).collect::<Vec<_>>())
-    .bind(
-        ended
-            .iter()
-            .map(|e| rows::outcome_name(e.outcome))
-            .collect::<Vec<_>>(),
-    )
-    .bind(ended.iter().map(|e| e.error.as_deref()).collect::<Vec<_>>())
-    .execute(connection)
-    .await
-    .map(drop)
+/// `$16..$19`: the attempts started.
+fn bind_started<'q>(query: Query<'q>, started: &[Attempt]) -> Query<'q> {
+    query
+        .bind(started.iter().map(|a| a.job_id).collect::<Vec<_>>())
+        .bind(started.iter().map(|a| int(a.number)).collect::<Vec<_>>())
+        .bind(started.iter().map(|a| codec::storable_text(&a.worker)).collect::<Vec<_>>())
+        .bind(started.iter().map(|a| a.started_at).collect::<Vec<_>>())
 }
 
 /// A count as an `integer` column; counts never get near the limit, so saturating only guards
