@@ -84,8 +84,9 @@ pub trait JobBus: Send + Sync + 'static {
     /// Hands a new job, as its `job.created` event, to the processors. `Ok` means the broker has
     /// taken responsibility for it (persisted and confirmed), so the caller may answer 202.
     ///
-    /// A copy of the event also goes to the event stream, without waiting: if that copy is lost
-    /// (a crash in between), the processor that takes the job forwards the event again.
+    /// A copy of the event also goes to the event stream (batched, awaited with the job). If only
+    /// the copy fails, the job is still accepted: the statistics count a job first seen at a
+    /// later revision as accepted, and only its `job.created` is missing from the history.
     async fn enqueue(&self, created: &EventEnvelope) -> Result<(), BusError>;
 
     /// Publishes a lifecycle event to the event stream; `Ok` means it is durable. Concurrent

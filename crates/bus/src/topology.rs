@@ -74,20 +74,6 @@ pub struct Queue {
     pub max_priority: Option<u8>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_delay_picks_the_longest_tier_that_does_not_overshoot() {
-        assert_eq!(delay_queue(0), "jobs.created.delay.250ms");
-        assert_eq!(delay_queue(999), "jobs.created.delay.250ms");
-        assert_eq!(delay_queue(1_000), "jobs.created.delay.1s");
-        assert_eq!(delay_queue(29_000), "jobs.created.delay.5s");
-        assert_eq!(delay_queue(86_400_000), "jobs.created.delay.10m");
-    }
-}
-
 /// Every exchange, in declaration order.
 pub const EXCHANGES: [Exchange; 2] = [
     Exchange {
@@ -119,3 +105,17 @@ pub const QUEUES: [Queue; 3] = [
         max_priority: None,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delay_picks_the_longest_tier_that_does_not_overshoot() {
+        assert_eq!(delay_queue(0), "jobs.created.delay.250ms");
+        assert_eq!(delay_queue(999), "jobs.created.delay.250ms");
+        assert_eq!(delay_queue(1_000), "jobs.created.delay.1s");
+        assert_eq!(delay_queue(29_000), "jobs.created.delay.5s");
+        assert_eq!(delay_queue(86_400_000), "jobs.created.delay.10m");
+    }
+}

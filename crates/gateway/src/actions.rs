@@ -50,7 +50,10 @@ impl std::fmt::Debug for Actions {
 
 impl Actions {
     pub fn new(source: JobStoreSource) -> Self {
-        Self { source, store: OnceCell::new() }
+        Self {
+            source,
+            store: OnceCell::new(),
+        }
     }
 
     async fn store(&self) -> Result<&Arc<dyn JobStore>, ApiError> {
@@ -70,21 +73,33 @@ impl Actions {
 }
 
 fn store_unavailable(error: StoreError) -> ApiError {
-    ApiError::service_unavailable("store_unavailable", format!("the job store is unavailable: {error}"), 2)
+    ApiError::service_unavailable(
+        "store_unavailable",
+        format!("the job store is unavailable: {error}"),
+        2,
+    )
 }
 
 fn job_id(raw: &str) -> Result<Uuid, ApiError> {
-    odto_contracts::parse_canonical_uuid(raw)
-        .ok_or_else(|| ApiError::bad_request("invalid_job_id", format!("{raw} is not a canonical UUID")))
+    odto_contracts::parse_canonical_uuid(raw).ok_or_else(|| {
+        ApiError::bad_request("invalid_job_id", format!("{raw} is not a canonical UUID"))
+    })
 }
 
 fn refused(record: &JobRecord, action: &str, allowed: &str) -> ApiError {
-    let message = format!("cannot {action} a {} job; only {allowed} jobs", record.job.status);
+    let message = format!(
+        "cannot {action} a {} job; only {allowed} jobs",
+        record.job.status
+    );
     ApiError::new(StatusCode::CONFLICT, "invalid_job_state", message)
 }
 
 fn not_found(id: Uuid) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "job_not_found", format!("no job {id}"))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "job_not_found",
+        format!("no job {id}"),
+    )
 }
 
 /// `POST /jobs/{id}/cancel`: PENDING → CANCELLED. 200 with the job; 409 in another state.
@@ -95,15 +110,30 @@ pub async fn cancel(
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
     let store = state.actions.store().await?;
-    let record = match store.cancel(id, Utc::now()).await.map_err(store_unavailable)? {
+    let record = match store
+        .cancel(id, Utc::now())
+        .await
+        .map_err(store_unavailable)?
+    {
         Transition::Changed(record) => record,
         Transition::Refused(record) => return Err(refused(&record, "cancel", "PENDING")),
         Transition::NotFound => return Err(not_found(id)),
     };
-    let event = state.intake.event(EventType::JobCancelled, &record, &correlation_id);
-    state.intake.bus().publish_event(&event).await.map_err(|e| {
-        ApiError::service_unavailable("broker_unavailable", format!("cancelled, but the event was not published: {e}"), 2)
-    })?;
+    let event = state
+        .intake
+        .event(EventType::JobCancelled, &record, &correlation_id);
+    state
+        .intake
+        .bus()
+        .publish_event(&event)
+        .await
+        .map_err(|e| {
+            ApiError::service_unavailable(
+                "broker_unavailable",
+                format!("cancelled, but the event was not published: {e}"),
+                2,
+            )
+        })?;
     Ok(Json(record.job).into_response())
 }
 
@@ -116,16 +146,28 @@ pub async fn retry(
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
     let store = state.actions.store().await?;
-    let record = match store.requeue(id, Utc::now()).await.map_err(store_unavailable)? {
+    let record = match store
+        .requeue(id, Utc::now())
+        .await
+        .map_err(store_unavailable)?
+    {
         Transition::Changed(record) => record,
         Transition::Refused(record) => return Err(refused(&record, "retry", "FAILED")),
         Transition::NotFound => return Err(not_found(id)),
     };
-    let event: EventEnvelope = state.intake.event(EventType::JobRetried, &record, &correlation_id);
+    let event: EventEnvelope = state
+        .intake
+        .event(EventType::JobRetried, &record, &correlation_id);
     state.intake.bus().enqueue(&event).await.map_err(|e| {
-        ApiError::service_unavailable("broker_unavailable", format!("the job is PENDING again but was not enqueued: {e}; retry the request"), 2)
+        ApiError::service_unavailable(
+            "broker_unavailable",
+            format!("the job is PENDING again but was not enqueued: {e}; retry the request"),
+            2,
+        )
     })?;
-    let accepted = JobAccepted { job_id: id, event_id: event.event_id };
+    let accepted = JobAccepted {
+        job_id: id,
+        event_id: event.event_id,
+    };
     Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
-

@@ -35,7 +35,12 @@ pub struct GatewayConfig {
     pub redis_url: String,
 
     /// PostgreSQL URL (the job store, for cancel and retry); connected on first use.
-    #[arg(long, env = "ODTO_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/odto", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ODTO_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/odto",
+        hide_env_values = true
+    )]
     pub postgres_url: String,
 
     /// Prefix of every Redis key this service writes.

@@ -10,8 +10,8 @@ use odto_contracts::{
     CONTRACT_VERSION, EventEnvelope, EventType, Job, JobAccepted, Producer, Submission,
 };
 use odto_store::StoreError;
-use odto_store::jobs::JobRecord;
 use odto_store::idempotency::{Claim, IdempotencyRecord, IdempotencyStore, RecordState};
+use odto_store::jobs::JobRecord;
 use tracing::warn;
 use uuid::Uuid;
 
@@ -104,11 +104,23 @@ impl Intake {
     }
 
     /// The event for a state change the gateway made (cancel, retry): the job as stored now.
-    pub fn event(&self, event_type: EventType, record: &JobRecord, correlation_id: &str) -> EventEnvelope {
+    pub fn event(
+        &self,
+        event_type: EventType,
+        record: &JobRecord,
+        correlation_id: &str,
+    ) -> EventEnvelope {
         let job = record.job.clone();
         let key = format!("{}:{}", job.id, job.revision.unwrap_or(0));
         let at = job.updated_at.unwrap_or_else(Utc::now);
-        EventEnvelope::new(event_type, job, self.producer.clone(), correlation_id, key, at)
+        EventEnvelope::new(
+            event_type,
+            job,
+            self.producer.clone(),
+            correlation_id,
+            key,
+            at,
+        )
     }
 
     fn created_event(&self, job: Job, correlation_id: &str) -> EventEnvelope {

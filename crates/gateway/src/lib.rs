@@ -65,7 +65,9 @@ impl Application {
         rabbit.confirm_timeout = config.publish_timeout();
         let bus: Arc<dyn JobBus> = Arc::new(RabbitBus::start(rabbit).map_err(StartError::Broker)?);
         let keys = RedisIdempotency::new(&config.redis_url, config.redis_prefix.clone())?;
-        let jobs = JobStoreSource::Connect(odto_store::postgres::PgSettings::new(config.postgres_url.clone()));
+        let jobs = JobStoreSource::Connect(odto_store::postgres::PgSettings::new(
+            config.postgres_url.clone(),
+        ));
         Self::build_with(config, bus, Arc::new(keys), jobs).await
     }
 

@@ -15,11 +15,11 @@ use odto_http::{ApiError, ErrorDetail, health_body, instrument};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::actions::{self, Actions};
 use crate::correlation::{self, CorrelationId};
 use crate::error::SubmitError;
 use crate::intake::{Intake, Outcome};
 use crate::metrics::GatewayMetrics;
-use crate::actions::{self, Actions};
 use crate::{openapi, request};
 
 /// Most jobs one batch may carry.

@@ -33,8 +33,9 @@ pub struct ProcessorConfig {
     )]
     pub postgres_url: String,
 
-    /// Jobs run at once by this process (also the broker prefetch).
-    #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 64)]
+    /// Jobs run at once by this process (also the broker prefetch). Each job waits on a few
+    /// durable writes in turn, so throughput is about this many jobs per write latency.
+    #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 256)]
     pub concurrency: usize,
 
     /// How long a job of a type without a handler takes when its payload has no `durationMs`.

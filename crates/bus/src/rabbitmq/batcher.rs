@@ -24,10 +24,10 @@ const MAX_BYTES: usize = 1 << 20;
 /// Events waiting for a batch before publishers are told the bus is overloaded.
 const QUEUE_CAPACITY: usize = 16_384;
 
-/// One serialized envelope, and who to tell when it is durable (no one, for a detached copy).
+/// One serialized envelope, and who to tell when it is durable.
 struct Item {
     body: Vec<u8>,
-    reply: Option<oneshot::Sender<Result<(), BusError>>>,
+    reply: oneshot::Sender<Result<(), BusError>>,
 }
 
 /// Handle to the batching task.
@@ -45,20 +45,12 @@ impl Batcher {
     pub(super) async fn publish(&self, body: Vec<u8>) -> Result<(), BusError> {
         let (reply, confirmed) = oneshot::channel();
         self.queue
-            .send(Item {
-                body,
-                reply: Some(reply),
-            })
+            .send(Item { body, reply })
             .await
             .map_err(|_| BusError::Unavailable("the bus is shut down".into()))?;
         confirmed
             .await
             .unwrap_or_else(|_| Err(BusError::Unavailable("the bus is shut down".into())))
-    }
-
-    /// Queues a copy without waiting for it; returns false if the queue is full.
-    pub(super) fn publish_detached(&self, body: Vec<u8>) -> bool {
-        self.queue.try_send(Item { body, reply: None }).is_ok()
     }
 }
 
@@ -85,9 +77,7 @@ async fn run(shared: Arc<Shared>, mut waiting: mpsc::Receiver<Item>) {
                 warn!(%error, events = batch.len(), "an event batch was not confirmed");
             }
             for item in batch {
-                if let Some(reply) = item.reply {
-                    let _ = reply.send(result.clone());
-                }
+                let _ = item.reply.send(result.clone());
             }
             drop(slot);
         });

@@ -17,7 +17,7 @@ use lapin::BasicProperties;
 use odto_contracts::EventEnvelope;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
+use tracing::warn;
 
 pub use link::declare_topology;
 
@@ -133,11 +133,15 @@ impl Drop for RabbitBus {
 impl JobBus for RabbitBus {
     async fn enqueue(&self, created: &EventEnvelope) -> Result<(), BusError> {
         let body = serialize(created)?;
-        self.shared
-            .publish("", JOBS_QUEUE, &body, job_properties(created))
-            .await?;
-        if !self.batcher.publish_detached(body) {
-            debug!("event queue full: the processor will forward this job.created event");
+        let (job, copy) = tokio::join!(
+            self.shared
+                .publish("", JOBS_QUEUE, &body, job_properties(created)),
+            self.batcher.publish(body.clone()),
+        );
+        job?;
+        if let Err(error) = copy {
+            let job_id = created.payload.id;
+            warn!(%error, %job_id, "job accepted, but its job.created event copy was not");
         }
         Ok(())
     }

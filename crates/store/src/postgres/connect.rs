@@ -34,6 +34,10 @@ pub(super) async fn open(settings: &PgSettings) -> Result<PgPool, StoreError> {
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections.max(1))
         .acquire_timeout(settings.connect_timeout)
+        // sqlx already pings every connection when it comes back to the pool and closes the
+        // broken ones; a second ping before each use would add a round trip to every batch.
+        // After a server restart, an idle connection fails one call before it is replaced.
+        .test_before_acquire(false)
         .connect_lazy_with(options))
 }
 

@@ -6,7 +6,7 @@
 //! Throughput: a processor begins and finishes attempts from hundreds of tasks at once, and one
 //! statement per state change would cap the pipeline near a thousand jobs a second on a small
 //! machine. So concurrent `record_created`, `begin_attempt` and `finish_attempt` calls are handed
-//! to batching tasks ([`batcher`]) that serve whatever is waiting in one transaction of
+//! to batching tasks (`batcher.rs`) that serve whatever is waiting in one transaction of
 //! multi-row statements; `append` and [`PgStore::record_created_many`] are one statement per call.
 
 mod attempts;

@@ -7,8 +7,8 @@
 use odto_contracts::Job;
 use serde_json::{Map, Value};
 use sqlx::postgres::PgArguments;
-use sqlx::{PgConnection, Postgres};
 use sqlx::types::Json;
+use sqlx::{PgConnection, Postgres};
 use uuid::Uuid;
 
 use super::codec;
@@ -152,11 +152,27 @@ type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 fn bind_jobs<'q>(query: Query<'q>, jobs: &[&JobRecord]) -> Query<'q> {
     query
         .bind(jobs.iter().map(|r| r.job.id).collect::<Vec<_>>())
-        .bind(jobs.iter().map(|r| r.job.status.as_str()).collect::<Vec<_>>())
-        .bind(jobs.iter().map(|r| int(r.job.attempts.unwrap_or(0))).collect::<Vec<_>>())
+        .bind(
+            jobs.iter()
+                .map(|r| r.job.status.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            jobs.iter()
+                .map(|r| int(r.job.attempts.unwrap_or(0)))
+                .collect::<Vec<_>>(),
+        )
         .bind(jobs.iter().map(|r| int(r.run_attempts)).collect::<Vec<_>>())
-        .bind(jobs.iter().map(|r| bigint(r.job.revision.unwrap_or(0))).collect::<Vec<_>>())
-        .bind(jobs.iter().map(|r| r.job.last_error.clone()).collect::<Vec<_>>())
+        .bind(
+            jobs.iter()
+                .map(|r| bigint(r.job.revision.unwrap_or(0)))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            jobs.iter()
+                .map(|r| r.job.last_error.clone())
+                .collect::<Vec<_>>(),
+        )
         .bind(jobs.iter().map(|r| r.lease_until).collect::<Vec<_>>())
         .bind(jobs.iter().map(|r| r.job.run_at).collect::<Vec<_>>())
         .bind(jobs.iter().map(|r| r.job.updated_at).collect::<Vec<_>>())
@@ -169,7 +185,12 @@ fn bind_ended<'q>(query: Query<'q>, ended: &[AttemptEnd]) -> Query<'q> {
         .bind(ended.iter().map(|e| e.job_id).collect::<Vec<_>>())
         .bind(ended.iter().map(|e| int(e.number)).collect::<Vec<_>>())
         .bind(ended.iter().map(|e| e.finished_at).collect::<Vec<_>>())
-        .bind(ended.iter().map(|e| rows::outcome_name(e.outcome)).collect::<Vec<_>>())
+        .bind(
+            ended
+                .iter()
+                .map(|e| rows::outcome_name(e.outcome))
+                .collect::<Vec<_>>(),
+        )
         .bind(ended.iter().map(|e| e.error.clone()).collect::<Vec<_>>())
 }
 
@@ -178,7 +199,12 @@ fn bind_started<'q>(query: Query<'q>, started: &[Attempt]) -> Query<'q> {
     query
         .bind(started.iter().map(|a| a.job_id).collect::<Vec<_>>())
         .bind(started.iter().map(|a| int(a.number)).collect::<Vec<_>>())
-        .bind(started.iter().map(|a| codec::storable_text(&a.worker)).collect::<Vec<_>>())
+        .bind(
+            started
+                .iter()
+                .map(|a| codec::storable_text(&a.worker))
+                .collect::<Vec<_>>(),
+        )
         .bind(started.iter().map(|a| a.started_at).collect::<Vec<_>>())
 }
 

@@ -97,6 +97,7 @@ async fn shuffled_and_repeated_events_of_fifty_jobs_count_each_job_in_its_last_s
     }
     let snapshot = stats.snapshot().await.unwrap();
     assert_eq!(snapshot.accepted, 50, "seed {seed}");
+    assert_eq!(snapshot.by_status.total(), 50, "conservation, seed {seed}");
     assert_eq!(snapshot.by_status, by_status, "seed {seed}");
     assert_eq!(snapshot.by_type, by_type, "seed {seed}");
     assert_eq!(snapshot.events_applied, applied, "seed {seed}");
