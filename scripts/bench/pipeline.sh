@@ -3,13 +3,13 @@
 # engine and read model (release builds) on the local RabbitMQ, PostgreSQL and Redis, in a
 # throw-away vhost, database and key prefix.
 #
-# Usage: scripts/bench/pipeline.sh [seconds=10] [connections=64] [processors=2]
+# Usage: scripts/bench/pipeline.sh [seconds=10] [connections=200] [processors=2]
 # Submits zero-duration jobs with wrk for the given time, waits until every accepted job is
 # finished, then reports from the event store: accepted/s, completed/s, completion latency
 # (job.created -> job.completed, event time) p50/p99/max, and lost jobs (accepted but unfinished).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-seconds="${1:-10}"; connections="${2:-64}"; processors="${3:-2}"
+seconds="${1:-10}"; connections="${2:-200}"; processors="${3:-2}"
 target="${CARGO_TARGET_DIR:-$root/target}/release/odto"
 run="bench$RANDOM"
 api="http://127.0.0.1:15672/api"

@@ -35,7 +35,7 @@ pub struct ProcessorConfig {
 
     /// Jobs run at once by this process (also the broker prefetch). Each job waits on a few
     /// durable writes in turn, so throughput is about this many jobs per write latency.
-    #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 256)]
+    #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 512)]
     pub concurrency: usize,
 
     /// How long a job of a type without a handler takes when its payload has no `durationMs`.
