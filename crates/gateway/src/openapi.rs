@@ -4,8 +4,8 @@
 
 use std::sync::LazyLock;
 
-use odto_contracts::Schema;
-use serde_json::{Map, Value, json};
+use odto_contracts::{Schema, openapi_components};
+use serde_json::{Value, json};
 
 /// The document served at `/openapi.json`.
 pub fn document() -> &'static Value {
@@ -14,52 +14,16 @@ pub fn document() -> &'static Value {
 }
 
 fn build() -> Value {
-    let mut schemas = Map::new();
-    for (name, schema) in [
+    let mut schemas = openapi_components(&[
         ("Job", Schema::Job),
         ("JobSubmission", Schema::JobSubmission),
         ("JobAccepted", Schema::JobAccepted),
         ("EventEnvelope", Schema::EventEnvelope),
-    ] {
-        let mut document = schema.document().clone();
-        if let Some(Value::Object(defs)) = document.as_object_mut().and_then(|d| d.remove("$defs"))
-        {
-            for (def_name, def) in defs {
-                schemas.insert(def_name, rehome(def));
-            }
-        }
-        schemas.insert(name.to_owned(), rehome(document));
-    }
+    ]);
     schemas.insert("Error".into(), error_schema());
     let mut document = paths();
     document["components"] = json!({ "schemas": schemas });
     document
-}
-
-/// Drops the standalone-file keywords and points every `$ref` into `components.schemas`.
-fn rehome(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(key, _)| !matches!(key.as_str(), "$id" | "$schema" | "$version"))
-                .map(|(key, value)| match (key.as_str(), value) {
-                    ("$ref", Value::String(target)) => (key, Value::String(component_ref(&target))),
-                    (_, value) => (key, rehome(value)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(rehome).collect()),
-        other => other,
-    }
-}
-
-fn component_ref(target: &str) -> String {
-    let name = match target.rsplit_once("#/$defs/") {
-        Some((_, def)) => def.to_owned(),
-        None if target.starts_with("job.json") => "Job".to_owned(),
-        None => target.to_owned(),
-    };
-    format!("#/components/schemas/{name}")
 }
 
 fn error_schema() -> Value {

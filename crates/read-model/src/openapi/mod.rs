@@ -8,8 +8,8 @@ mod schemas;
 
 use std::sync::LazyLock;
 
-use odto_contracts::Schema;
-use serde_json::{Map, Value, json};
+use odto_contracts::{Schema, openapi_components};
+use serde_json::{Value, json};
 
 /// The document served at `/openapi.json`.
 pub fn document() -> &'static Value {
@@ -18,20 +18,10 @@ pub fn document() -> &'static Value {
 }
 
 fn build() -> Value {
-    let mut components = Map::new();
-    for (name, schema) in [
+    let mut components = openapi_components(&[
         ("Job", Schema::Job),
         ("EventEnvelope", Schema::EventEnvelope),
-    ] {
-        let mut document = schema.document().clone();
-        if let Some(Value::Object(defs)) = document.as_object_mut().and_then(|d| d.remove("$defs"))
-        {
-            for (def_name, def) in defs {
-                components.insert(def_name, rehome(def));
-            }
-        }
-        components.insert(name.to_owned(), rehome(document));
-    }
+    ]);
     components.extend(schemas::read_model_schemas());
     json!({
         "openapi": "3.1.0",
@@ -43,32 +33,6 @@ fn build() -> Value {
         "paths": paths::paths(),
         "components": {"schemas": components}
     })
-}
-
-/// Drops the standalone-file keywords and points every `$ref` into `components.schemas`.
-fn rehome(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(key, _)| !matches!(key.as_str(), "$id" | "$schema" | "$version"))
-                .map(|(key, value)| match (key.as_str(), value) {
-                    ("$ref", Value::String(target)) => (key, Value::String(component_ref(&target))),
-                    (_, value) => (key, rehome(value)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(rehome).collect()),
-        other => other,
-    }
-}
-
-fn component_ref(target: &str) -> String {
-    let name = match target.rsplit_once("#/$defs/") {
-        Some((_, def)) => def.to_owned(),
-        None if target.starts_with("job.json") => "Job".to_owned(),
-        None => target.to_owned(),
-    };
-    format!("#/components/schemas/{name}")
 }
 
 /// `{"$ref": "#/components/schemas/<name>"}`.
