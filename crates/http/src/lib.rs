@@ -39,4 +39,4 @@ pub use error::{ApiError, ErrorDetail, method_not_allowed, route_not_found};
 pub use health::health_body;
 pub use metrics::{ServiceMetrics, instrument, metrics_handler, metrics_route};
 pub use probes::{Readiness, probe_routes};
-pub use shutdown::shutdown_signal;
+pub use shutdown::{shutdown_signal, spawn_server};

@@ -40,3 +40,16 @@ async fn terminate() {
 async fn terminate() {
     std::future::pending::<()>().await;
 }
+
+/// Serves `router` on `listener` in a task of its own until `stop` is cancelled, then finishes
+/// the requests in progress. For services whose HTTP side (probes, metrics) runs next to their
+/// real work.
+pub fn spawn_server(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    stop: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    let server =
+        axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
+    tokio::spawn(server.into_future())
+}

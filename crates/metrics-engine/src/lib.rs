@@ -142,10 +142,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
-        let server_stop = stop.clone();
-        let server = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { server_stop.cancelled().await });
-        let server = tokio::spawn(server.into_future());
+        let server = odto_http::spawn_server(self.listener, self.router, stop.clone());
         let gauges = tokio::spawn(refresh_gauges(self.events.clone(), stop.clone()));
         let events = self
             .bus

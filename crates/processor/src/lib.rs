@@ -136,10 +136,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
-        let server_stop = stop.clone();
-        let server = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { server_stop.cancelled().await });
-        let server = tokio::spawn(server.into_future());
+        let server = odto_http::spawn_server(self.listener, self.router, stop.clone());
         let consuming = self.bus.consume(
             JOBS_QUEUE,
             self.concurrency,
