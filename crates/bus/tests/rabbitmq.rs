@@ -184,3 +184,112 @@ async fn a_malformed_broker_url_is_refused_at_start() {
     assert!(error.contains("invalid message broker settings"), "{error}");
     assert!(!error.contains("secret"), "password leaked: {error}");
 }
+
+/// Returns `Retry` for the first `retries` deliveries, then `Ack`; counts deliveries.
+struct RetryThenAck {
+    retries: usize,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl odto_bus::MessageHandler for RetryThenAck {
+    async fn handle(&self, _message: odto_bus::Message) -> odto_bus::Outcome {
+        let seen = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if seen < self.retries {
+            odto_bus::Outcome::Retry {
+                after: Duration::from_millis(300),
+            }
+        } else {
+            odto_bus::Outcome::Ack
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_job_retried_again_and_again_through_one_delay_queue_always_comes_back() {
+    let vhost = TestVhost::create().await;
+    let bus = std::sync::Arc::new(connected_bus(vhost.amqp_url()).await);
+    let handler = std::sync::Arc::new(RetryThenAck {
+        retries: 3,
+        seen: Default::default(),
+    });
+    bus.enqueue(&event(EventType::JobCreated, "t"))
+        .await
+        .unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let consuming = tokio::spawn({
+        let (bus, handler, stop) = (bus.clone(), handler.clone(), stop.clone());
+        async move { bus.consume(JOBS_QUEUE, 4, handler, stop).await }
+    });
+
+    eventually(
+        Duration::from_secs(20),
+        "four deliveries (three retries, then done)",
+        || async { (handler.seen.load(std::sync::atomic::Ordering::SeqCst) >= 4).then_some(()) },
+    )
+    .await;
+
+    stop.cancel();
+    consuming.await.unwrap();
+}
+
+#[tokio::test]
+async fn connecting_declares_every_queue_of_the_topology_including_the_delay_queues() {
+    let vhost = TestVhost::create().await;
+    let _bus = connected_bus(vhost.amqp_url()).await;
+    let connection = lapin::Connection::connect(&vhost.amqp_url(), Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let passive = lapin::options::QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+
+    let names = odto_bus::topology::QUEUES.iter().map(|q| q.name);
+    let delays = odto_bus::topology::JOB_DELAYS.iter().map(|(name, _)| *name);
+    for name in names.chain(delays) {
+        // A passive declare fails (and closes the channel) if the queue does not exist.
+        let declared = channel
+            .queue_declare(name.into(), passive, Default::default())
+            .await;
+        assert!(
+            declared.is_ok(),
+            "queue {name} was not declared: {declared:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retried_message_waits_in_its_delay_queue_and_comes_back_by_itself() {
+    let vhost = TestVhost::create().await;
+    let bus = connected_bus(vhost.amqp_url()).await;
+    bus.enqueue(&event(EventType::JobCreated, "t"))
+        .await
+        .unwrap();
+    let handler = std::sync::Arc::new(RetryThenAck {
+        retries: 1,
+        seen: Default::default(),
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let bus = std::sync::Arc::new(bus);
+    let consuming = tokio::spawn({
+        let (bus, handler, stop) = (bus.clone(), handler.clone(), stop.clone());
+        async move { bus.consume(JOBS_QUEUE, 4, handler, stop).await }
+    });
+
+    eventually(
+        Duration::from_secs(10),
+        "the retry and its return",
+        || async { (handler.seen.load(std::sync::atomic::Ordering::SeqCst) >= 2).then_some(()) },
+    )
+    .await;
+    stop.cancel();
+    consuming.await.unwrap();
+
+    assert!(
+        get_messages(&vhost.amqp_url(), DEAD_LETTER_QUEUE, 10)
+            .await
+            .is_empty()
+    );
+}

@@ -32,6 +32,7 @@ pub(super) async fn consume(
     stop: CancellationToken,
 ) {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut current = None;
     while !stop.is_cancelled() {
         match shared.open_channel().await {
             Some(channel) => {
@@ -43,6 +44,14 @@ pub(super) async fn consume(
                 if let Err(error) = subscribe(&channel, context, &slots, concurrency, &stop).await {
                     warn!(%error, queue, "consumer interrupted; resubscribing");
                 }
+                if stop.is_cancelled() {
+                    current = Some(channel);
+                } else {
+                    // Closing returns what this channel prefetched but we did not handle to the
+                    // queue; left open, those messages would stay unacknowledged until the
+                    // connection itself closes.
+                    let _ = channel.close(200, "consumer interrupted".into()).await;
+                }
             }
             None => tokio::select! {
                 () = stop.cancelled() => {}
@@ -50,8 +59,12 @@ pub(super) async fn consume(
             },
         }
     }
-    // Wait for the messages in progress: every slot free again.
+    // Wait for the messages in progress (every slot free again), which acknowledge on the
+    // channel, then close it so that anything prefetched and not started goes back at once.
     let _all = slots.acquire_many(concurrency.max(1) as u32).await;
+    if let Some(channel) = current {
+        let _ = channel.close(200, "consumer stopped".into()).await;
+    }
 }
 
 #[derive(Clone)]

@@ -230,7 +230,28 @@ pub async fn declare_topology(channel: &Channel) -> lapin::Result<()> {
                 .await?;
         }
     }
+    for (name, ttl) in topology::JOB_DELAYS {
+        let arguments = delay_arguments(ttl);
+        channel
+            .queue_declare(name.into(), QueueDeclareOptions::durable(), arguments)
+            .await?;
+    }
     Ok(())
+}
+
+/// A delay queue: messages expire after `ttl_ms` and go back to `jobs.created`.
+fn delay_arguments(ttl_ms: u32) -> FieldTable {
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-queue-mode".into(), AMQPValue::LongString("lazy".into()));
+    arguments.insert("x-queue-version".into(), AMQPValue::ShortShortUInt(2));
+    arguments.insert("x-message-ttl".into(), AMQPValue::LongUInt(ttl_ms));
+    arguments.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString("".into()),
+    );
+    let back = AMQPValue::LongString(topology::JOBS_QUEUE.into());
+    arguments.insert("x-dead-letter-routing-key".into(), back);
+    arguments
 }
 
 fn queue_arguments(queue: &topology::Queue) -> FieldTable {

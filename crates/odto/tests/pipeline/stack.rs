@@ -179,20 +179,49 @@ impl Stack {
         response.json().await.unwrap()
     }
 
-    /// Waits until every job in `ids` is in a terminal state in the job store.
+    /// Waits until every job in `ids` is in a terminal state in the job store; on timeout, fails
+    /// naming the jobs that are not, with their state.
     pub async fn wait_all_terminal(&self, ids: &[Uuid], limit: Duration) -> Vec<JobRecord> {
-        eventually(limit, "every job to reach a terminal state", || async {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
             let mut records = Vec::with_capacity(ids.len());
             for id in ids {
-                let record = self.store.get(*id).await.ok()??;
-                if !record.job.status.is_terminal() {
-                    return None;
+                if let Ok(Some(record)) = self.store.get(*id).await {
+                    records.push(record);
                 }
-                records.push(record);
             }
-            Some(records)
-        })
-        .await
+            let unfinished: Vec<_> = records
+                .iter()
+                .filter(|r| !r.job.status.is_terminal())
+                .collect();
+            if records.len() == ids.len() && unfinished.is_empty() {
+                return records;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let states: Vec<String> = unfinished
+                    .iter()
+                    .take(5)
+                    .map(|r| {
+                        format!(
+                            "{} {} attempts={:?} runAt={:?} lease={:?} error={:?}",
+                            r.job.id,
+                            r.job.status,
+                            r.job.attempts,
+                            r.job.run_at,
+                            r.lease_until,
+                            r.job.last_error
+                        )
+                    })
+                    .collect();
+                panic!(
+                    "after {limit:?}, {} of {} jobs are known and {} unfinished: {states:#?}",
+                    records.len(),
+                    ids.len(),
+                    unfinished.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until the read model's statistics show `terminal` finished jobs.
