@@ -143,11 +143,41 @@ impl EventEnvelope {
             payload: job,
         }
     }
+
+    /// The event of a state change of `job`, which already carries its new `revision` and
+    /// `updatedAt`: the idempotency key is `<jobId>:<revision>` (one per state change) and the
+    /// event time is the change's time.
+    pub fn state_change(
+        event_type: EventType,
+        job: Job,
+        producer: Producer,
+        correlation_id: impl Into<String>,
+    ) -> EventEnvelope {
+        let key = format!("{}:{}", job.id, job.revision.unwrap_or(0));
+        let at = job.updated_at.unwrap_or_else(Utc::now);
+        EventEnvelope::new(event_type, job, producer, correlation_id, key, at)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_change_event_is_keyed_by_revision_and_timed_by_the_change() {
+        let at: DateTime<Utc> = "2026-01-01T10:00:00Z".parse().unwrap();
+        let mut job = Job::new(Uuid::now_v7(), crate::JobType::parse("t").unwrap(), at);
+        job.revision = Some(3);
+        job.updated_at = Some(at);
+        let producer = Producer::new("processor", "p-1", "0");
+
+        let event =
+            EventEnvelope::state_change(EventType::JobCompleted, job.clone(), producer, "c");
+
+        assert_eq!(event.idempotency_key, format!("{}:3", job.id));
+        assert_eq!(event.occurred_at, at);
+        assert_eq!(event.payload, job);
+    }
 
     #[test]
     fn event_type_wire_names_round_trip_through_serde_and_from_str() {

@@ -110,16 +110,11 @@ impl Intake {
         record: &JobRecord,
         correlation_id: &str,
     ) -> EventEnvelope {
-        let job = record.job.clone();
-        let key = format!("{}:{}", job.id, job.revision.unwrap_or(0));
-        let at = job.updated_at.unwrap_or_else(Utc::now);
-        EventEnvelope::new(
+        EventEnvelope::state_change(
             event_type,
-            job,
+            record.job.clone(),
             self.producer.clone(),
             correlation_id,
-            key,
-            at,
         )
     }
 

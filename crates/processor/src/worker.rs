@@ -235,16 +235,12 @@ impl Worker {
         record: &JobRecord,
         cause: &EventEnvelope,
     ) -> EventEnvelope {
-        let job = record.job.clone();
-        let key = format!("{}:{}", job.id, job.revision.unwrap_or(0));
-        let at = job.updated_at.unwrap_or_else(Utc::now);
-        EventEnvelope::new(
+        let producer = self.producer.clone();
+        EventEnvelope::state_change(
             event_type,
-            job,
-            self.producer.clone(),
+            record.job.clone(),
+            producer,
             cause.correlation_id.clone(),
-            key,
-            at,
         )
     }
 }
