@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 use crate::{Page, StoreError};
 
+/// Attempts per run when a job does not set `maxAttempts` (the spec's default).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
 /// A job as stored: the contract `Job` (with `status`, `attempts`, `revision`, `lastError`,
 /// `updatedAt` current) plus bookkeeping the contract does not carry.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,20 +1,25 @@
 //! Stores of the observatory, each behind a trait with one module per backend.
 //!
-//! - [`jobs`]: each job's state and its attempts (PostgreSQL);
-//! - [`events`]: the event store, every lifecycle event once (PostgreSQL);
-//! - [`dead_letters`]: messages that could not be processed, with the reason (PostgreSQL);
-//! - [`stats`]: live statistics kept exactly once per state change (Redis);
-//! - [`idempotency`]: keys that let a client repeat a submission safely (Redis).
+//! - [`jobs`]: each job's state and its attempts;
+//! - [`events`]: the event store, every lifecycle event once;
+//! - [`dead_letters`]: messages that could not be processed, with the reason;
+//! - [`stats`]: live statistics kept exactly once per state change;
+//! - [`idempotency`]: keys that let a client repeat a submission safely.
 //!
-//! Backends: [`postgres::PgStore`] (jobs, events, dead letters), [`redis::RedisStats`] and
-//! [`redis::RedisIdempotency`].
+//! Backends: distributed mode uses [`postgres::PgStore`] (jobs, events, dead letters),
+//! [`redis::RedisStats`] and [`redis::RedisIdempotency`]; the all-in-one mode uses
+//! [`sqlite::SqliteStore`], every trait in one embedded SQLite file. One behavioural suite
+//! (`tests/stores`) runs against both.
 
+mod codec;
 pub mod dead_letters;
 pub mod events;
 pub mod idempotency;
 pub mod jobs;
+mod lifecycle;
 pub mod postgres;
 pub mod redis;
+pub mod sqlite;
 pub mod stats;
 
 /// One page of a listing, newest first, and the cursor of the next page if there is one.

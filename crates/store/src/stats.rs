@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use odto_contracts::EventEnvelope;
+use odto_contracts::{EventEnvelope, JobStatus};
 use serde::Serialize;
 
 use crate::StoreError;
@@ -34,6 +34,18 @@ impl StatusCounts {
             + self.completed
             + self.failed
             + self.cancelled
+    }
+
+    /// The count of jobs in `status`.
+    pub(crate) fn slot(&mut self, status: JobStatus) -> &mut u64 {
+        match status {
+            JobStatus::Pending => &mut self.pending,
+            JobStatus::Validated => &mut self.validated,
+            JobStatus::Executing => &mut self.executing,
+            JobStatus::Completed => &mut self.completed,
+            JobStatus::Failed => &mut self.failed,
+            JobStatus::Cancelled => &mut self.cancelled,
+        }
     }
 }
 

@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::batcher::Work;
 use super::error::retry_conflicts;
-use super::locked::Locked;
 use super::writes;
 use crate::StoreError;
 use crate::jobs::{AttemptOutcome, Begin, JobRecord, Next};
+use crate::lifecycle::Locked;
 
 /// [`crate::jobs::JobStore::record_created`], batched: one `INSERT … ON CONFLICT DO NOTHING`.
 pub(super) struct RecordWork {

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::PgStore;
 use super::error::store_error;
-use super::{PgStore, codec};
+use crate::codec;
 use crate::dead_letters::{DeadLetter, DeadLetterStore};
 use crate::{Page, StoreError};
 

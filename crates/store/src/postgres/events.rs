@@ -10,9 +10,10 @@ use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::PgStore;
 use super::error::{retry_conflicts, store_error};
-use super::{PgStore, codec};
 use crate::StoreError;
+use crate::codec;
 use crate::events::{EventQuery, EventStore, ScanPosition};
 
 /// Most events one `recent` call returns.

@@ -11,12 +11,13 @@ use uuid::Uuid;
 
 use super::attempts::{BeginRequest, FinishRequest};
 use super::error::{retry_conflicts, store_error};
-use super::locked::Locked;
 use super::rows::{AttemptRow, JobRow, job_columns, records};
-use super::{PgStore, codec, writes};
+use super::{PgStore, writes};
+use crate::codec;
 use crate::jobs::{
     Attempt, AttemptOutcome, Begin, JobQuery, JobRecord, JobStore, Next, Transition,
 };
+use crate::lifecycle::Locked;
 use crate::{Page, StoreError};
 
 /// Most jobs in one page, whatever the caller asks.

@@ -11,13 +11,11 @@
 
 mod attempts;
 mod batcher;
-mod codec;
 mod connect;
 mod dead_letters;
 mod error;
 mod events;
 mod jobs;
-mod locked;
 mod rows;
 mod writes;
 
@@ -30,8 +28,7 @@ use self::attempts::{BeginWork, FinishWork, RecordWork};
 use self::batcher::Batcher;
 use crate::StoreError;
 
-/// Attempts per run when a job does not set `maxAttempts` (the spec's default).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+pub use crate::jobs::DEFAULT_MAX_ATTEMPTS;
 
 /// Where and how to reach PostgreSQL.
 #[derive(Clone)]

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{DEFAULT_MAX_ATTEMPTS, codec};
 use crate::StoreError;
-use crate::jobs::{Attempt, AttemptOutcome, JobRecord};
+use crate::codec::{self, parse_outcome};
+use crate::jobs::{Attempt, DEFAULT_MAX_ATTEMPTS, JobRecord};
 
 /// The columns [`JobRow`] reads, for `concat!` into queries (they must be `&'static str`).
 macro_rules! job_columns {
@@ -108,26 +108,6 @@ impl TryFrom<AttemptRow> for Attempt {
             error: row.error,
         })
     }
-}
-
-/// The `job_attempts.outcome` value of an outcome.
-pub(super) fn outcome_name(outcome: AttemptOutcome) -> &'static str {
-    match outcome {
-        AttemptOutcome::Completed => "completed",
-        AttemptOutcome::Failed => "failed",
-        AttemptOutcome::TimedOut => "timed_out",
-    }
-}
-
-fn parse_outcome(name: &str) -> Result<AttemptOutcome, StoreError> {
-    [
-        AttemptOutcome::Completed,
-        AttemptOutcome::Failed,
-        AttemptOutcome::TimedOut,
-    ]
-    .into_iter()
-    .find(|&outcome| outcome_name(outcome) == name)
-    .ok_or_else(|| corrupt(format!("unknown attempt outcome {name:?}")))
 }
 
 /// A stored integer as the unsigned type the contract uses.

@@ -11,10 +11,10 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres};
 use uuid::Uuid;
 
-use super::codec;
-use super::locked::{AttemptEnd, Locked};
 use super::rows::{self, JobRow, job_columns};
+use crate::codec;
 use crate::jobs::{Attempt, JobRecord};
+use crate::lifecycle::{AttemptEnd, Locked};
 
 /// Inserts the jobs not stored yet as PENDING (revision 0); returns the ids that were new.
 /// `jobs` must be sorted by id (see the lock order above).
@@ -188,7 +188,7 @@ fn bind_ended<'q>(query: Query<'q>, ended: &[AttemptEnd]) -> Query<'q> {
         .bind(
             ended
                 .iter()
-                .map(|e| rows::outcome_name(e.outcome))
+                .map(|e| codec::outcome_name(e.outcome))
                 .collect::<Vec<_>>(),
         )
         .bind(ended.iter().map(|e| e.error.clone()).collect::<Vec<_>>())

@@ -249,16 +249,7 @@ fn non_negative(count: i64) -> u64 {
 }
 
 fn set(counts: &mut StatusCounts, status: JobStatus, count: i64) {
-    let count = non_negative(count);
-    let slot = match status {
-        JobStatus::Pending => &mut counts.pending,
-        JobStatus::Validated => &mut counts.validated,
-        JobStatus::Executing => &mut counts.executing,
-        JobStatus::Completed => &mut counts.completed,
-        JobStatus::Failed => &mut counts.failed,
-        JobStatus::Cancelled => &mut counts.cancelled,
-    };
-    *slot = count;
+    *counts.slot(status) = non_negative(count);
 }
 
 /// `text` matched literally by a `SCAN MATCH` glob.

@@ -1,82 +1,15 @@
-//! Many callers at once, several processes starting at once, and PostgreSQL going away.
+//! Several processes starting at once, and PostgreSQL out of reach.
 
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use odto_contracts::JobStatus;
 use odto_store::StoreError;
 use odto_store::events::EventStore;
-use odto_store::jobs::{AttemptOutcome, Begin, JobStore, Next};
+use odto_store::jobs::{Begin, JobStore};
 use odto_store::postgres::{PgSettings, PgStore};
 use odto_test_support::{TcpProxy, TestDatabase, eventually};
 
-use super::{LEASE, job, now, store};
-
-#[tokio::test]
-async fn two_hundred_jobs_begun_and_finished_at_once_each_get_exactly_one_attempt() {
-    let (store, _db) = store().await;
-    let jobs: Vec<_> = (0..200).map(|_| job("burst")).collect();
-
-    let pairs = jobs.iter().map(|job| {
-        let store = store.clone();
-        async move {
-            let Begin::Started(record) = store.begin_attempt(job, "c", "w", LEASE, now()).await?
-            else {
-                panic!("not started");
-            };
-            let attempt = record.job.attempts.unwrap();
-            store
-                .finish_attempt(
-                    job.id,
-                    attempt,
-                    AttemptOutcome::Completed,
-                    Next::Complete,
-                    now(),
-                )
-                .await
-        }
-    });
-    let finished = join_all(pairs).await;
-
-    assert!(
-        finished
-            .iter()
-            .all(|f| matches!(f, Ok(Some(r)) if r.job.revision == Some(2)))
-    );
-    for job in &jobs {
-        let record = store.get(job.id).await.unwrap().unwrap();
-        assert_eq!(record.job.status, JobStatus::Completed);
-        let attempts = store.attempts(job.id).await.unwrap();
-        assert_eq!(attempts.len(), 1, "job {} has {attempts:?}", job.id);
-    }
-}
-
-#[tokio::test]
-async fn one_job_begun_by_fifty_callers_at_once_starts_once() {
-    let (store, _db) = store().await;
-    let subject = job("contended");
-
-    let begins = (0..50).map(|i| {
-        let (store, subject) = (store.clone(), subject.clone());
-        async move {
-            store
-                .begin_attempt(&subject, "c", &format!("w{i}"), LEASE, now())
-                .await
-        }
-    });
-    let begins = join_all(begins).await;
-
-    let started = begins
-        .iter()
-        .filter(|b| matches!(b, Ok(Begin::Started(_))))
-        .count();
-    let running = begins
-        .iter()
-        .filter(|b| matches!(b, Ok(Begin::Running(_))))
-        .count();
-    assert_eq!((started, running), (1, 49));
-    assert_eq!(store.attempts(subject.id).await.unwrap().len(), 1);
-}
+use super::{LEASE, job, now};
 
 #[tokio::test]
 async fn processes_starting_at_once_create_and_migrate_a_new_database_once() {

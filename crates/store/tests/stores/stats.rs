@@ -1,21 +1,16 @@
-//! The Redis statistics: exactly once per job revision, whatever the order or repeats.
+//! The statistics: exactly once per job revision, whatever the order or repeats.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use odto_contracts::{EventEnvelope, EventType, Job, JobStatus, JobType, Producer};
-use odto_store::redis::RedisStats;
-use odto_store::stats::{StatsStore, StatusCounts, Throughput};
-use odto_test_support::{redis_url, unique_redis_prefix};
+use odto_store::stats::{StatusCounts, Throughput};
 use uuid::Uuid;
+
+use crate::backend::{Backend, on_every_backend};
 
 mod fold;
 
-async fn stats() -> RedisStats {
-    super::require_redis().await;
-    RedisStats::new(&redis_url(), unique_redis_prefix()).expect("valid URL")
-}
-
 /// `job` as of revision `revision` in `status`, in an event at `at`.
-fn event(job: &Job, revision: u64, status: JobStatus, at: DateTime<Utc>) -> EventEnvelope {
+pub fn event(job: &Job, revision: u64, status: JobStatus, at: DateTime<Utc>) -> EventEnvelope {
     let event_type = match status {
         JobStatus::Pending if revision == 0 => EventType::JobCreated,
         JobStatus::Pending => EventType::JobAttemptFailed,
@@ -32,7 +27,7 @@ fn event(job: &Job, revision: u64, status: JobStatus, at: DateTime<Utc>) -> Even
     EventEnvelope::new(event_type, payload, producer, "c", "k", at)
 }
 
-fn new_job(job_type: &str, created_at: DateTime<Utc>) -> Job {
+pub fn new_job(job_type: &str, created_at: DateTime<Utc>) -> Job {
     Job::new(
         Uuid::now_v7(),
         JobType::parse(job_type).unwrap(),
@@ -50,13 +45,12 @@ fn completed_lifecycle(job: &Job) -> Vec<EventEnvelope> {
     ]
 }
 
-fn base() -> DateTime<Utc> {
+pub fn base() -> DateTime<Utc> {
     DateTime::from_timestamp(Utc::now().timestamp() - 10, 0).unwrap()
 }
 
-#[tokio::test]
-async fn a_job_is_counted_once_in_its_current_status_through_its_lifecycle() {
-    let stats = stats().await;
+async fn a_job_is_counted_once_in_its_current_status_through_its_lifecycle(backend: Backend) {
+    let stats = backend.stats().await;
     let events = completed_lifecycle(&new_job("email", base()));
 
     let created = stats.apply(&events[..1]).await.unwrap();
@@ -84,9 +78,8 @@ async fn a_job_is_counted_once_in_its_current_status_through_its_lifecycle() {
     assert_eq!(after_completed.events_applied, 3);
 }
 
-#[tokio::test]
-async fn redelivered_events_change_nothing() {
-    let stats = stats().await;
+async fn redelivered_events_change_nothing(backend: Backend) {
+    let stats = backend.stats().await;
     let events = completed_lifecycle(&new_job("email", base()));
     stats.apply(&events).await.unwrap();
     let before = stats.snapshot().await.unwrap();
@@ -98,9 +91,8 @@ async fn redelivered_events_change_nothing() {
     assert_eq!(stats.snapshot().await.unwrap(), before);
 }
 
-#[tokio::test]
-async fn events_in_reverse_order_give_the_same_counts_as_in_order() {
-    let (forward, backward) = (stats().await, stats().await);
+async fn events_in_reverse_order_give_the_same_counts_as_in_order(backend: Backend) {
+    let (forward, backward) = (backend.stats().await, backend.stats().await);
     let jobs = [new_job("a", base()), new_job("b", base())];
     let events: Vec<_> = jobs.iter().flat_map(completed_lifecycle).collect();
 
@@ -122,9 +114,8 @@ async fn events_in_reverse_order_give_the_same_counts_as_in_order() {
     assert_eq!(forward.by_status.completed, 2);
 }
 
-#[tokio::test]
-async fn a_job_first_seen_at_revision_two_is_accepted_once() {
-    let stats = stats().await;
+async fn a_job_first_seen_at_revision_two_is_accepted_once(backend: Backend) {
+    let stats = backend.stats().await;
     let events = completed_lifecycle(&new_job("late", base()));
 
     let completed = stats.apply(&events[2..]).await.unwrap();
@@ -142,9 +133,8 @@ async fn a_job_first_seen_at_revision_two_is_accepted_once() {
     );
 }
 
-#[tokio::test]
-async fn counts_are_kept_per_job_type() {
-    let stats = stats().await;
+async fn counts_are_kept_per_job_type(backend: Backend) {
+    let stats = backend.stats().await;
     let (a1, a2, b) = (
         new_job("a", base()),
         new_job("a", base()),
@@ -168,9 +158,8 @@ async fn counts_are_kept_per_job_type() {
     assert_eq!(by_type["b"], counts(0, 0, 1));
 }
 
-#[tokio::test]
-async fn the_last_event_time_is_the_newest_event_time_not_the_wall_clock() {
-    let stats = stats().await;
+async fn the_last_event_time_is_the_newest_event_time_not_the_wall_clock(backend: Backend) {
+    let stats = backend.stats().await;
     let long_ago = DateTime::from_timestamp_millis(1_577_836_800_123).unwrap(); // 2020-01-01
     let newer = new_job("t", long_ago);
     let older = new_job("t", long_ago - TimeDelta::days(1));
@@ -182,9 +171,8 @@ async fn the_last_event_time_is_the_newest_event_time_not_the_wall_clock() {
     assert_eq!(last, Some(long_ago + TimeDelta::seconds(2)));
 }
 
-#[tokio::test]
-async fn throughput_counts_each_second_by_event_time() {
-    let stats = stats().await;
+async fn throughput_counts_each_second_by_event_time(backend: Backend) {
+    let stats = backend.stats().await;
     let start = base();
     let done = new_job("t", start);
     let failed = new_job("t", start);
@@ -219,25 +207,34 @@ async fn throughput_counts_each_second_by_event_time() {
     assert!(stats.throughput(start, 0).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn clear_forgets_everything_under_its_prefix_and_nothing_else() {
-    let (cleared, kept) = (stats().await, stats().await);
+async fn clear_forgets_everything_and_a_rebuild_applies_the_events_again(backend: Backend) {
+    let stats = backend.stats().await;
     let events = completed_lifecycle(&new_job("t", base()));
-    cleared.apply(&events).await.unwrap();
-    kept.apply(&events).await.unwrap();
+    stats.apply(&events).await.unwrap();
 
-    cleared.clear().await.unwrap();
+    stats.clear().await.unwrap();
 
-    assert_eq!(cleared.snapshot().await.unwrap(), Default::default());
-    let seconds = cleared
+    assert_eq!(stats.snapshot().await.unwrap(), Default::default());
+    let seconds = stats
         .throughput(base() + TimeDelta::seconds(3), 4)
         .await
         .unwrap();
     assert!(seconds.iter().all(|s| s.accepted + s.completed == 0));
-    assert_eq!(kept.snapshot().await.unwrap().accepted, 1);
     assert_eq!(
-        cleared.apply(&events).await.unwrap(),
+        stats.apply(&events).await.unwrap(),
         3,
         "a rebuild applies them again"
     );
+    assert_eq!(stats.snapshot().await.unwrap().by_status.completed, 1);
 }
+
+on_every_backend!(redis:
+    a_job_is_counted_once_in_its_current_status_through_its_lifecycle,
+    redelivered_events_change_nothing,
+    events_in_reverse_order_give_the_same_counts_as_in_order,
+    a_job_first_seen_at_revision_two_is_accepted_once,
+    counts_are_kept_per_job_type,
+    the_last_event_time_is_the_newest_event_time_not_the_wall_clock,
+    throughput_counts_each_second_by_event_time,
+    clear_forgets_everything_and_a_rebuild_applies_the_events_again,
+);

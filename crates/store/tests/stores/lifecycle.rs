@@ -1,16 +1,15 @@
 //! Recording, beginning, finishing, cancelling and requeueing jobs, with their guards.
 
 use odto_contracts::JobStatus;
-use odto_store::jobs::{AttemptOutcome, Begin, JobStore, Next, Transition};
-use odto_store::postgres::DEFAULT_MAX_ATTEMPTS;
+use odto_store::jobs::DEFAULT_MAX_ATTEMPTS;
+use odto_store::jobs::{AttemptOutcome, Begin, Next, Transition};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{LEASE, finish, job, later, now, start, store};
+use crate::backend::{Backend, LEASE, finish, job, later, now, on_every_backend, start};
 
-#[tokio::test]
-async fn a_recorded_job_reads_back_pending_at_revision_zero_and_is_recorded_once() {
-    let (store, _db) = store().await;
+async fn a_recorded_job_reads_back_pending_at_revision_zero_and_is_recorded_once(backend: Backend) {
+    let store = backend.jobs().await;
     let mut submitted = job("email.send");
     submitted.metadata = json!({"tenant": "a"}).as_object().cloned();
     submitted
@@ -38,14 +37,13 @@ async fn a_recorded_job_reads_back_pending_at_revision_zero_and_is_recorded_once
     assert_eq!(record.correlation_id, "corr-1");
 }
 
-#[tokio::test]
-async fn an_unknown_job_begins_and_completes_with_one_attempt_row() {
-    let (store, _db) = store().await;
+async fn an_unknown_job_begins_and_completes_with_one_attempt_row(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("report");
     let now = now();
 
-    let started = start(&store, &submitted, now).await;
-    let done = finish(&store, &submitted, 1, Next::Complete, later(now, 2)).await;
+    let started = start(&*store, &submitted, now).await;
+    let done = finish(&*store, &submitted, 1, Next::Complete, later(now, 2)).await;
 
     assert_eq!(started.job.status, JobStatus::Executing);
     assert_eq!(
@@ -64,23 +62,22 @@ async fn an_unknown_job_begins_and_completes_with_one_attempt_row() {
     assert!(attempts[0].finished_at.is_some());
 }
 
-#[tokio::test]
-async fn a_retried_job_waits_for_its_run_at_then_starts_its_next_attempt() {
-    let (store, _db) = store().await;
+async fn a_retried_job_waits_for_its_run_at_then_starts_its_next_attempt(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("flaky");
     let now = now();
-    start(&store, &submitted, now).await;
+    start(&*store, &submitted, now).await;
     let retry = Next::Retry {
         error: "boom".into(),
         run_at: later(now, 10),
     };
 
-    let waiting = finish(&store, &submitted, 1, retry, later(now, 1)).await;
+    let waiting = finish(&*store, &submitted, 1, retry, later(now, 1)).await;
     let early = store
         .begin_attempt(&submitted, "c", "w", LEASE, later(now, 5))
         .await
         .unwrap();
-    let second = start(&store, &submitted, later(now, 11)).await;
+    let second = start(&*store, &submitted, later(now, 11)).await;
 
     assert_eq!(waiting.job.status, JobStatus::Pending);
     assert_eq!(waiting.job.last_error.as_deref(), Some("boom"));
@@ -95,15 +92,14 @@ async fn a_retried_job_waits_for_its_run_at_then_starts_its_next_attempt() {
     assert_eq!(attempts[0].outcome, Some(AttemptOutcome::Failed));
 }
 
-#[tokio::test]
-async fn a_failing_attempt_can_end_the_job_as_failed() {
-    let (store, _db) = store().await;
+async fn a_failing_attempt_can_end_the_job_as_failed(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("doomed");
     let now = now();
-    start(&store, &submitted, now).await;
+    start(&*store, &submitted, now).await;
 
     let failed = finish(
-        &store,
+        &*store,
         &submitted,
         1,
         Next::Fail { error: "no".into() },
@@ -120,12 +116,11 @@ async fn a_failing_attempt_can_end_the_job_as_failed() {
     assert!(matches!(again, Begin::Finished(_)));
 }
 
-#[tokio::test]
-async fn a_finish_for_another_attempt_than_the_running_one_changes_nothing() {
-    let (store, _db) = store().await;
+async fn a_finish_for_another_attempt_than_the_running_one_changes_nothing(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("t");
     let now = now();
-    let started = start(&store, &submitted, now).await;
+    let started = start(&*store, &submitted, now).await;
 
     let stale = store
         .finish_attempt(
@@ -150,7 +145,7 @@ async fn a_finish_for_another_attempt_than_the_running_one_changes_nothing() {
 
     assert_eq!((stale, unknown), (None, None));
     assert_eq!(store.get(submitted.id).await.unwrap(), Some(started));
-    finish(&store, &submitted, 1, Next::Complete, now).await;
+    finish(&*store, &submitted, 1, Next::Complete, now).await;
     let repeated = store
         .finish_attempt(
             submitted.id,
@@ -164,12 +159,11 @@ async fn a_finish_for_another_attempt_than_the_running_one_changes_nothing() {
     assert_eq!(repeated, None, "a repeated finish does not apply twice");
 }
 
-#[tokio::test]
-async fn a_running_job_is_taken_over_only_after_its_lease_expires() {
-    let (store, _db) = store().await;
+async fn a_running_job_is_taken_over_only_after_its_lease_expires(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("slow");
     let now = now();
-    start(&store, &submitted, now).await;
+    start(&*store, &submitted, now).await;
 
     let during = store
         .begin_attempt(&submitted, "c", "w2", LEASE, later(now, 10))
@@ -204,9 +198,8 @@ async fn a_running_job_is_taken_over_only_after_its_lease_expires() {
     assert_eq!(late, None, "the first worker lost the job");
 }
 
-#[tokio::test]
-async fn only_a_pending_job_can_be_cancelled_and_then_never_starts() {
-    let (store, _db) = store().await;
+async fn only_a_pending_job_can_be_cancelled_and_then_never_starts(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("t");
     store.record_created(&submitted, "c").await.unwrap();
     let now = now();
@@ -231,14 +224,20 @@ async fn only_a_pending_job_can_be_cancelled_and_then_never_starts() {
     assert!(matches!(begin, Begin::Finished(_)));
 }
 
-#[tokio::test]
-async fn only_a_failed_job_can_be_requeued_and_it_gets_a_fresh_attempt_budget() {
-    let (store, _db) = store().await;
+async fn only_a_failed_job_can_be_requeued_and_it_gets_a_fresh_attempt_budget(backend: Backend) {
+    let store = backend.jobs().await;
     let submitted = job("t");
     let now = now();
-    start(&store, &submitted, now).await;
+    start(&*store, &submitted, now).await;
     let refused = store.requeue(submitted.id, now).await.unwrap();
-    finish(&store, &submitted, 1, Next::Fail { error: "x".into() }, now).await;
+    finish(
+        &*store,
+        &submitted,
+        1,
+        Next::Fail { error: "x".into() },
+        now,
+    )
+    .await;
 
     let requeued = store.requeue(submitted.id, later(now, 1)).await.unwrap();
 
@@ -249,7 +248,7 @@ async fn only_a_failed_job_can_be_requeued_and_it_gets_a_fresh_attempt_budget() 
     assert_eq!(record.job.status, JobStatus::Pending);
     assert_eq!((record.run_attempts, record.job.attempts), (0, Some(1)));
     assert_eq!(record.finished_at, None);
-    let restarted = start(&store, &submitted, later(now, 2)).await;
+    let restarted = start(&*store, &submitted, later(now, 2)).await;
     assert_eq!(
         (restarted.run_attempts, restarted.job.attempts),
         (1, Some(2))
@@ -259,3 +258,14 @@ async fn only_a_failed_job_can_be_requeued_and_it_gets_a_fresh_attempt_budget() 
         Transition::NotFound
     );
 }
+
+on_every_backend!(postgres:
+    a_recorded_job_reads_back_pending_at_revision_zero_and_is_recorded_once,
+    an_unknown_job_begins_and_completes_with_one_attempt_row,
+    a_retried_job_waits_for_its_run_at_then_starts_its_next_attempt,
+    a_failing_attempt_can_end_the_job_as_failed,
+    a_finish_for_another_attempt_than_the_running_one_changes_nothing,
+    a_running_job_is_taken_over_only_after_its_lease_expires,
+    only_a_pending_job_can_be_cancelled_and_then_never_starts,
+    only_a_failed_job_can_be_requeued_and_it_gets_a_fresh_attempt_budget,
+);

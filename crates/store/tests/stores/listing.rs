@@ -6,14 +6,13 @@ use chrono::TimeDelta;
 use odto_contracts::{Job, JobStatus};
 use odto_store::StoreError;
 use odto_store::jobs::{JobQuery, JobStore};
-use odto_store::postgres::PgStore;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{job, now, start, store};
+use crate::backend::{Backend, job, now, on_every_backend, start};
 
 /// Records `job_type` jobs created `minutes` apart into the past, the first newest.
-async fn record(store: &PgStore, jobs: &[(&str, serde_json::Value)]) -> Vec<Job> {
+async fn record(store: &dyn JobStore, jobs: &[(&str, serde_json::Value)]) -> Vec<Job> {
     let start = now();
     let mut recorded = Vec::new();
     for (age, (job_type, payload)) in (0..).zip(jobs) {
@@ -30,11 +29,10 @@ fn ids(items: &[odto_store::jobs::JobRecord]) -> Vec<Uuid> {
     items.iter().map(|r| r.job.id).collect()
 }
 
-#[tokio::test]
-async fn filters_on_status_and_type_are_combined() {
-    let (store, _db) = store().await;
+async fn filters_on_status_and_type_are_combined(backend: Backend) {
+    let store = backend.jobs().await;
     let jobs = record(
-        &store,
+        &*store,
         &[
             ("a", json!({})),
             ("b", json!({})),
@@ -43,8 +41,8 @@ async fn filters_on_status_and_type_are_combined() {
         ],
     )
     .await;
-    start(&store, &jobs[0], now()).await;
-    start(&store, &jobs[1], now()).await;
+    start(&*store, &jobs[0], now()).await;
+    start(&*store, &jobs[1], now()).await;
 
     let query = JobQuery {
         status: Some(JobStatus::Pending),
@@ -58,11 +56,10 @@ async fn filters_on_status_and_type_are_combined() {
     assert_eq!(page.next_cursor, None);
 }
 
-#[tokio::test]
-async fn text_search_is_case_insensitive_and_takes_wildcards_literally() {
-    let (store, _db) = store().await;
+async fn text_search_is_case_insensitive_and_takes_wildcards_literally(backend: Backend) {
+    let store = backend.jobs().await;
     let jobs = record(
-        &store,
+        &*store,
         &[
             ("t", json!({"to": "Alice@Example.com"})),
             ("t", json!({"note": "50% off"})),
@@ -81,17 +78,19 @@ async fn text_search_is_case_insensitive_and_takes_wildcards_literally() {
     let alice = store.list(&search("alice@example")).await.unwrap();
     let percent = store.list(&search("50%")).await.unwrap();
     let underscore = store.list(&search("a_b")).await.unwrap();
+    // The payload's text is JSON as PostgreSQL prints jsonb: a space after the colon.
+    let key_and_value = store.list(&search("\"TO\": \"alice")).await.unwrap();
 
     assert_eq!(ids(&alice.items), [jobs[0].id]);
     assert_eq!(ids(&percent.items), [jobs[1].id]);
     assert_eq!(ids(&underscore.items), [jobs[3].id]);
+    assert_eq!(ids(&key_and_value.items), [jobs[0].id]);
 }
 
-#[tokio::test]
-async fn pages_list_every_job_once_newest_first() {
-    let (store, _db) = store().await;
+async fn pages_list_every_job_once_newest_first(backend: Backend) {
+    let store = backend.jobs().await;
     let payloads: Vec<_> = (0..23).map(|i| ("t", json!({ "i": i }))).collect();
-    let jobs = record(&store, &payloads).await;
+    let jobs = record(&*store, &payloads).await;
     // Two jobs created in the same microsecond are ordered by id.
     let mut twin = job("t");
     twin.created_at = jobs[5].created_at;
@@ -134,9 +133,8 @@ async fn pages_list_every_job_once_newest_first() {
     );
 }
 
-#[tokio::test]
-async fn a_cursor_the_store_did_not_issue_is_refused() {
-    let (store, _db) = store().await;
+async fn a_cursor_the_store_did_not_issue_is_refused(backend: Backend) {
+    let store = backend.jobs().await;
     let query = JobQuery {
         limit: 5,
         cursor: Some("not-a-cursor".into()),
@@ -147,3 +145,10 @@ async fn a_cursor_the_store_did_not_issue_is_refused() {
 
     assert!(matches!(listed, Err(StoreError::Corrupt(_))), "{listed:?}");
 }
+
+on_every_backend!(postgres:
+    filters_on_status_and_type_are_combined,
+    text_search_is_case_insensitive_and_takes_wildcards_literally,
+    pages_list_every_job_once_newest_first,
+    a_cursor_the_store_did_not_issue_is_refused,
+);

@@ -1,10 +1,10 @@
 //! Dead letters: kept once, listed newest first page by page, marked when retried.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use odto_store::dead_letters::{DeadLetter, DeadLetterStore};
+use odto_store::dead_letters::DeadLetter;
 use uuid::Uuid;
 
-use super::{now, store};
+use crate::backend::{Backend, now, on_every_backend};
 
 fn letter(received_at: DateTime<Utc>) -> DeadLetter {
     DeadLetter {
@@ -18,9 +18,8 @@ fn letter(received_at: DateTime<Utc>) -> DeadLetter {
     }
 }
 
-#[tokio::test]
-async fn a_dead_letter_is_kept_once_with_every_field() {
-    let (store, _db) = store().await;
+async fn a_dead_letter_is_kept_once_with_every_field(backend: Backend) {
+    let store = backend.dead_letters().await;
     let mut kept = letter(Utc::now());
     kept.job_id = Some(Uuid::now_v7());
 
@@ -32,9 +31,8 @@ async fn a_dead_letter_is_kept_once_with_every_field() {
     assert_eq!(store.count().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn a_body_with_nul_bytes_is_kept_readable() {
-    let (store, _db) = store().await;
+async fn a_body_with_nul_bytes_is_kept_readable(backend: Backend) {
+    let store = backend.dead_letters().await;
     let mut binary = letter(Utc::now());
     binary.body = "a\0b".into();
 
@@ -44,9 +42,8 @@ async fn a_body_with_nul_bytes_is_kept_readable() {
     assert_eq!(read.body, "a\u{FFFD}b");
 }
 
-#[tokio::test]
-async fn dead_letters_are_listed_newest_first_page_by_page() {
-    let (store, _db) = store().await;
+async fn dead_letters_are_listed_newest_first_page_by_page(backend: Backend) {
+    let store = backend.dead_letters().await;
     let start = now();
     let letters: Vec<_> = (0..7)
         .map(|i| letter(start - TimeDelta::seconds(i)))
@@ -55,22 +52,17 @@ async fn dead_letters_are_listed_newest_first_page_by_page() {
         store.add(letter).await.unwrap();
     }
 
-    let first = DeadLetterStore::list(&store, 3, None).await.unwrap();
-    let second = DeadLetterStore::list(&store, 3, first.next_cursor.as_deref())
-        .await
-        .unwrap();
-    let third = DeadLetterStore::list(&store, 3, second.next_cursor.as_deref())
-        .await
-        .unwrap();
+    let first = store.list(3, None).await.unwrap();
+    let second = store.list(3, first.next_cursor.as_deref()).await.unwrap();
+    let third = store.list(3, second.next_cursor.as_deref()).await.unwrap();
 
     let listed: Vec<_> = [first.items, second.items, third.items].concat();
     assert_eq!(third.next_cursor, None);
     assert_eq!(listed, letters);
 }
 
-#[tokio::test]
-async fn a_dead_letter_is_marked_when_retried() {
-    let (store, _db) = store().await;
+async fn a_dead_letter_is_marked_when_retried(backend: Backend) {
+    let store = backend.dead_letters().await;
     let kept = letter(Utc::now());
     store.add(&kept).await.unwrap();
     let when = now();
@@ -81,3 +73,10 @@ async fn a_dead_letter_is_marked_when_retried() {
     let read = store.get(kept.id).await.unwrap().unwrap();
     assert_eq!(read.retried_at, Some(when));
 }
+
+on_every_backend!(postgres:
+    a_dead_letter_is_kept_once_with_every_field,
+    a_body_with_nul_bytes_is_kept_readable,
+    dead_letters_are_listed_newest_first_page_by_page,
+    a_dead_letter_is_marked_when_retried,
+);

@@ -1,5 +1,6 @@
 //! The job state machine, without IO: the jobs a transaction has locked, the decisions taken on
-//! them, and the writes those decisions need. [`super::writes`] loads and stores it.
+//! them, and the writes those decisions need. Each backend loads and stores it (PostgreSQL in
+//! `postgres/writes.rs`, SQLite in `sqlite/writes.rs`), so both follow exactly the same rules.
 //!
 //! Requests of one batch are decided in order against the state left by the ones before, so two
 //! requests for the same job in one batch behave as if they had come one after the other.
@@ -11,12 +12,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use odto_contracts::JobStatus;
 use uuid::Uuid;
 
-use super::codec;
+use crate::codec;
 use crate::jobs::{Attempt, AttemptOutcome, Begin, JobRecord, Next, Transition};
 
 /// The end of an attempt, to write onto its row (only if the row is still unfinished).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct AttemptEnd {
+pub(crate) struct AttemptEnd {
     pub job_id: Uuid,
     pub number: u32,
     pub finished_at: DateTime<Utc>,
@@ -29,7 +30,7 @@ const LEASE_EXPIRED: &str = "lease expired: the attempt was taken over by anothe
 
 /// Locked jobs and the writes decided so far.
 #[derive(Debug, Default)]
-pub(super) struct Locked {
+pub(crate) struct Locked {
     records: HashMap<Uuid, JobRecord>,
     /// Jobs whose row must be written back, in id order (the order rows are locked in).
     pub changed: BTreeSet<Uuid>,

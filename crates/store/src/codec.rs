@@ -1,14 +1,16 @@
-//! Conversions between Rust values and what the schema stores: timestamps split at PostgreSQL's
-//! microsecond precision, opaque page cursors, and text PostgreSQL refuses.
+//! Conversions between Rust values and what the backends store, shared so that both read back
+//! the same values: timestamps split at microsecond precision (PostgreSQL's; the embedded
+//! backend keeps the same), opaque page cursors, and text PostgreSQL refuses.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
+use crate::jobs::AttemptOutcome;
 use crate::{Page, StoreError};
 
 /// An instant truncated to microseconds (what a `timestamptz` keeps), and the nanoseconds
 /// dropped (0..=999), which the schema keeps in a `*_nanos` column where exactness matters.
-pub(super) fn split(instant: DateTime<Utc>) -> (DateTime<Utc>, i16) {
+pub(crate) fn split(instant: DateTime<Utc>) -> (DateTime<Utc>, i16) {
     let dropped = instant.timestamp_subsec_nanos() % 1_000;
     let micros = instant - TimeDelta::nanoseconds(i64::from(dropped));
     // `dropped` < 1000, so it fits.
@@ -16,24 +18,24 @@ pub(super) fn split(instant: DateTime<Utc>) -> (DateTime<Utc>, i16) {
 }
 
 /// Undoes [`split`].
-pub(super) fn join(micros: DateTime<Utc>, nanos: i16) -> DateTime<Utc> {
+pub(crate) fn join(micros: DateTime<Utc>, nanos: i16) -> DateTime<Utc> {
     micros + TimeDelta::nanoseconds(i64::from(nanos))
 }
 
 /// The instant as PostgreSQL will store it, so that what the store returns equals what it
 /// reads back later.
-pub(super) fn micros(instant: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn micros(instant: DateTime<Utc>) -> DateTime<Utc> {
     split(instant).0
 }
 
 /// A page cursor: the sort key `(timestamp, id)` of the last item of a page, as
 /// `<microseconds since the epoch>_<id as 32 hex digits>`: URL-safe, and opaque to callers.
-pub(super) fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+pub(crate) fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     format!("{}_{}", at.timestamp_micros(), id.simple())
 }
 
 /// Reads a cursor made by [`encode_cursor`].
-pub(super) fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), StoreError> {
+pub(crate) fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), StoreError> {
     let invalid = || StoreError::Corrupt(format!("{cursor:?} is not a cursor this store issued"));
     let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
     let micros: i64 = micros.parse().map_err(|_| invalid())?;
@@ -44,7 +46,7 @@ pub(super) fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), Store
 
 /// A page from `limit + 1` rows fetched newest first: the extra row, if there is one, only says
 /// that a next page exists, which then starts after the page's last item (`key`).
-pub(super) fn page<T>(
+pub(crate) fn page<T>(
     mut items: Vec<T>,
     limit: u32,
     key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
@@ -63,7 +65,7 @@ const MAX_ERROR_CHARS: usize = 4_000;
 
 /// An error message as it can be stored and published: at most 4000 characters, no NUL
 /// (PostgreSQL text cannot hold one).
-pub(super) fn error_text(error: &str) -> String {
+pub(crate) fn error_text(error: &str) -> String {
     error
         .chars()
         .filter(|&c| c != '\0')
@@ -72,8 +74,29 @@ pub(super) fn error_text(error: &str) -> String {
 }
 
 /// Free text PostgreSQL can store: NUL, which a `text` column refuses, becomes U+FFFD.
-pub(super) fn storable_text(text: &str) -> String {
+pub(crate) fn storable_text(text: &str) -> String {
     text.replace('\0', "\u{FFFD}")
+}
+
+/// The stored name of an attempt's outcome.
+pub(crate) fn outcome_name(outcome: AttemptOutcome) -> &'static str {
+    match outcome {
+        AttemptOutcome::Completed => "completed",
+        AttemptOutcome::Failed => "failed",
+        AttemptOutcome::TimedOut => "timed_out",
+    }
+}
+
+/// Reads a name made by [`outcome_name`].
+pub(crate) fn parse_outcome(name: &str) -> Result<AttemptOutcome, StoreError> {
+    [
+        AttemptOutcome::Completed,
+        AttemptOutcome::Failed,
+        AttemptOutcome::TimedOut,
+    ]
+    .into_iter()
+    .find(|&outcome| outcome_name(outcome) == name)
+    .ok_or_else(|| StoreError::Corrupt(format!("unknown attempt outcome {name:?}")))
 }
 
 #[cfg(test)]

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use chrono::TimeDelta;
 use odto_contracts::{EventEnvelope, JobStatus};
-use odto_store::stats::{StatsStore, StatusCounts};
+use odto_store::stats::StatusCounts;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
-use super::{base, event, new_job, stats};
+use super::{base, event, new_job};
+use crate::backend::{Backend, on_every_backend};
 
 use JobStatus::{Cancelled, Completed, Executing, Failed, Pending};
 
@@ -74,12 +75,13 @@ fn add(counts: &mut StatusCounts, status: JobStatus) {
     }
 }
 
-#[tokio::test]
-async fn shuffled_and_repeated_events_of_fifty_jobs_count_each_job_in_its_last_status() {
+async fn shuffled_and_repeated_events_of_fifty_jobs_count_each_job_in_its_last_status(
+    backend: Backend,
+) {
     let seed: u64 = rand::random();
     let mut rng = StdRng::seed_from_u64(seed);
     let generated = generate(&mut rng, 50);
-    let stats = stats().await;
+    let stats = backend.stats().await;
 
     let mut applied = 0;
     let mut rest = generated.events.as_slice();
@@ -116,3 +118,7 @@ async fn shuffled_and_repeated_events_of_fifty_jobs_count_each_job_in_its_last_s
         "seed {seed}"
     );
 }
+
+on_every_backend!(redis:
+    shuffled_and_repeated_events_of_fifty_jobs_count_each_job_in_its_last_status,
+);

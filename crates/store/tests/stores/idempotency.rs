@@ -1,16 +1,11 @@
-//! The Redis idempotency store.
+//! Idempotency keys: claimed once, completed or released, forgotten after their retention.
 
 use std::time::Duration;
 
-use odto_store::StoreError;
-use odto_store::idempotency::{Claim, IdempotencyRecord, IdempotencyStore, RecordState};
-use odto_store::redis::RedisIdempotency;
-use odto_test_support::{eventually, redis_url, unique_redis_prefix};
+use odto_store::idempotency::{Claim, IdempotencyRecord, RecordState};
+use odto_test_support::eventually;
 
-async fn store() -> RedisIdempotency {
-    super::require_redis().await;
-    RedisIdempotency::new(&redis_url(), unique_redis_prefix()).expect("valid URL")
-}
+use crate::backend::{Backend, on_every_backend};
 
 fn record(state: RecordState, fingerprint: &str) -> IdempotencyRecord {
     IdempotencyRecord {
@@ -22,9 +17,8 @@ fn record(state: RecordState, fingerprint: &str) -> IdempotencyRecord {
 
 const DAY: Duration = Duration::from_secs(86_400);
 
-#[tokio::test]
-async fn the_first_claim_acquires_and_later_ones_see_the_holder() {
-    let store = store().await;
+async fn the_first_claim_acquires_and_later_ones_see_the_holder(backend: Backend) {
+    let store = backend.idempotency().await;
     let pending = record(RecordState::InProgress, "f1");
 
     assert_eq!(
@@ -44,9 +38,8 @@ async fn the_first_claim_acquires_and_later_ones_see_the_holder() {
     );
 }
 
-#[tokio::test]
-async fn a_released_key_can_be_claimed_again() {
-    let store = store().await;
+async fn a_released_key_can_be_claimed_again(backend: Backend) {
+    let store = backend.idempotency().await;
     let pending = record(RecordState::InProgress, "f1");
     store.claim("k", &pending, DAY).await.unwrap();
 
@@ -58,9 +51,8 @@ async fn a_released_key_can_be_claimed_again() {
     );
 }
 
-#[tokio::test]
-async fn a_key_is_forgotten_after_its_retention_window() {
-    let store = store().await;
+async fn a_key_is_forgotten_after_its_retention_window(backend: Backend) {
+    let store = backend.idempotency().await;
     let pending = record(RecordState::InProgress, "f1");
     store
         .claim("k", &pending, Duration::from_millis(50))
@@ -78,9 +70,8 @@ async fn a_key_is_forgotten_after_its_retention_window() {
     .await;
 }
 
-#[tokio::test]
-async fn concurrent_claims_of_one_key_have_exactly_one_winner() {
-    let store = store().await;
+async fn concurrent_claims_of_one_key_have_exactly_one_winner(backend: Backend) {
+    let store = backend.idempotency().await;
     let pending = record(RecordState::InProgress, "f1");
 
     let claims =
@@ -93,23 +84,9 @@ async fn concurrent_claims_of_one_key_have_exactly_one_winner() {
     assert_eq!(winners, 1);
 }
 
-#[tokio::test]
-async fn an_unreachable_redis_fails_fast_as_unavailable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let store = RedisIdempotency::new(&format!("redis://{port}"), "p").unwrap();
-    let started = std::time::Instant::now();
-
-    let claim = store
-        .claim("k", &record(RecordState::InProgress, "f"), DAY)
-        .await;
-
-    assert!(
-        matches!(claim, Err(StoreError::Unavailable(_))),
-        "{claim:?}"
-    );
-    assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(!store.is_available().await);
-}
+on_every_backend!(redis:
+    the_first_claim_acquires_and_later_ones_see_the_holder,
+    a_released_key_can_be_claimed_again,
+    a_key_is_forgotten_after_its_retention_window,
+    concurrent_claims_of_one_key_have_exactly_one_winner,
+);

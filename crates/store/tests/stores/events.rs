@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use odto_contracts::{EventEnvelope, EventType, Job, JobStatus, Producer};
-use odto_store::events::{EventQuery, EventStore};
+use odto_store::events::EventQuery;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{job, store};
+use crate::backend::{Backend, job, on_every_backend};
 
 fn event(event_type: EventType, job: &Job, occurred_at: DateTime<Utc>) -> EventEnvelope {
     let producer = Producer::new("processor", "proc-7", "0.1.0");
@@ -33,9 +33,8 @@ fn lifecycle(job: &Job, start: DateTime<Utc>) -> Vec<EventEnvelope> {
     .collect()
 }
 
-#[tokio::test]
-async fn an_event_reads_back_with_every_field_it_was_appended_with() {
-    let (store, _db) = store().await;
+async fn an_event_reads_back_with_every_field_it_was_appended_with(backend: Backend) {
+    let store = backend.events().await;
     let mut payload = job("email.send");
     payload.status = JobStatus::Executing;
     payload.revision = Some(1);
@@ -51,9 +50,8 @@ async fn an_event_reads_back_with_every_field_it_was_appended_with() {
     assert_eq!(read, [appended]);
 }
 
-#[tokio::test]
-async fn each_event_is_stored_once_across_calls_and_within_one() {
-    let (store, _db) = store().await;
+async fn each_event_is_stored_once_across_calls_and_within_one(backend: Backend) {
+    let store = backend.events().await;
     let events = lifecycle(&job("t"), Utc::now());
 
     let first = store.append(&events[..2]).await.unwrap();
@@ -69,9 +67,8 @@ async fn each_event_is_stored_once_across_calls_and_within_one() {
     assert_eq!(store.count().await.unwrap(), 3);
 }
 
-#[tokio::test]
-async fn recent_events_are_newest_first_and_filtered_by_job_and_type() {
-    let (store, _db) = store().await;
+async fn recent_events_are_newest_first_and_filtered_by_job_and_type(backend: Backend) {
+    let store = backend.events().await;
     let (one, two) = (job("t"), job("t"));
     let start = Utc::now();
     let mut events = lifecycle(&one, start);
@@ -110,9 +107,8 @@ async fn recent_events_are_newest_first_and_filtered_by_job_and_type() {
     assert!(none.is_empty());
 }
 
-#[tokio::test]
-async fn a_jobs_timeline_is_oldest_first_whatever_the_append_order() {
-    let (store, _db) = store().await;
+async fn a_jobs_timeline_is_oldest_first_whatever_the_append_order(backend: Backend) {
+    let store = backend.events().await;
     let subject = job("t");
     let events = lifecycle(&subject, Utc::now());
     let mut reversed = events.clone();
@@ -126,9 +122,8 @@ async fn a_jobs_timeline_is_oldest_first_whatever_the_append_order() {
     assert_eq!(store.for_job(subject.id).await.unwrap(), events);
 }
 
-#[tokio::test]
-async fn a_scan_visits_every_event_in_order_and_resumes_after_a_position() {
-    let (store, _db) = store().await;
+async fn a_scan_visits_every_event_in_order_and_resumes_after_a_position(backend: Backend) {
+    let store = backend.events().await;
     let base = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
     let subject = job("t");
     // Same microsecond with different nanoseconds, and the very same instant twice.
@@ -152,3 +147,11 @@ async fn a_scan_visits_every_event_in_order_and_resumes_after_a_position() {
 
     assert_eq!(scanned, expected);
 }
+
+on_every_backend!(postgres:
+    an_event_reads_back_with_every_field_it_was_appended_with,
+    each_event_is_stored_once_across_calls_and_within_one,
+    recent_events_are_newest_first_and_filtered_by_job_and_type,
+    a_jobs_timeline_is_oldest_first_whatever_the_append_order,
+    a_scan_visits_every_event_in_order_and_resumes_after_a_position,
+);
