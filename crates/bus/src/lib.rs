@@ -2,10 +2,15 @@
 //!
 //! Services publish lifecycle events through the [`JobBus`] trait and never see the broker
 //! behind it. [`rabbitmq::RabbitBus`] is the distributed implementation (RabbitMQ through
-//! lapin, publisher confirms on every message); an embedded implementation for the
-//! all-in-one mode implements the same trait. [`topology`] names every exchange, queue and
-//! binding, so every service declares the same broker layout.
+//! lapin, publisher confirms on every message); [`embedded::EmbeddedBus`] is the all-in-one
+//! mode's, in the process on a SQLite file, with the same queues, message bodies and delivery
+//! semantics. Both batch events the same way. [`topology`] names every exchange, queue and
+//! binding, so every service declares the same broker layout. [`inspect::QueueInspector`] looks
+//! at the queues without consuming (RabbitMQ: [`rabbitmq::management::ManagementInspector`];
+//! embedded: the bus itself).
 
+mod batcher;
+pub mod embedded;
 pub mod inspect;
 pub mod rabbitmq;
 pub mod topology;
@@ -16,6 +21,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use odto_contracts::EventEnvelope;
 use tokio_util::sync::CancellationToken;
+
+/// The bytes of an envelope on the bus (a job message, or one element of an event batch).
+pub(crate) fn serialize(event: &EventEnvelope) -> Result<Vec<u8>, BusError> {
+    serde_json::to_vec(event).map_err(|e| BusError::Rejected(e.to_string()))
+}
 
 /// Why a publish did not become durable.
 ///

@@ -1,26 +1,46 @@
-//! The RabbitMQ bus against the real broker, each test in its own vhost.
+//! The RabbitMQ bus against the real broker, each test in its own vhost: the behavioural suite
+//! every bus runs, then what only RabbitMQ has (persistent AMQP messages, the declared topology,
+//! reconnection).
 
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-use futures_util::future::join_all;
+use common::event;
+use common::suite::Backend;
 use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
 use odto_bus::topology::{DEAD_LETTER_QUEUE, JOBS_QUEUE, METRICS_QUEUE};
 use odto_bus::{BusError, JobBus};
-use odto_contracts::{EventEnvelope, EventType, Job, JobType, Producer, Schema};
+use odto_contracts::{EventType, Schema};
 use odto_test_support::{TcpProxy, TestVhost, eventually, get_messages};
 use serde_json::Value;
-use uuid::Uuid;
 
-fn event(event_type: EventType, job_type: &str) -> EventEnvelope {
-    let job = Job::new(
-        Uuid::now_v7(),
-        JobType::parse(job_type).unwrap(),
-        Utc::now(),
-    );
-    let producer = Producer::new("bus-test", "test-1", "0.0.0");
-    EventEnvelope::new(event_type, job, producer, "corr-1", "key-1", Utc::now())
+/// A bus on a vhost of its own; a restart is a new connection to the same vhost.
+struct Rabbit {
+    vhost: TestVhost,
+    bus: Arc<RabbitBus>,
 }
+
+impl Backend for Rabbit {
+    async fn start() -> Self {
+        let vhost = TestVhost::create().await;
+        let bus = Arc::new(connected_bus(vhost.amqp_url()).await);
+        Self { vhost, bus }
+    }
+
+    fn bus(&self) -> Arc<dyn JobBus> {
+        self.bus.clone()
+    }
+
+    async fn restart(&mut self) {
+        self.bus.close().await;
+        self.bus = Arc::new(connected_bus(self.vhost.amqp_url()).await);
+    }
+}
+
+behavioural_suite!(Rabbit);
 
 async fn connected_bus(url: String) -> RabbitBus {
     let bus = RabbitBus::start(RabbitConfig::new(url, "bus-test")).expect("valid URL");
@@ -67,48 +87,6 @@ async fn an_enqueued_job_is_one_persistent_message_on_the_intake_queue_and_copie
     .await;
     assert_eq!(copies.len(), 1);
     assert_eq!(copies[0]["eventId"], created.event_id.to_string());
-}
-
-#[tokio::test]
-async fn concurrent_events_share_batches_and_every_one_arrives_exactly_once() {
-    let vhost = TestVhost::create().await;
-    let bus = connected_bus(vhost.amqp_url()).await;
-    let events: Vec<_> = (0..400)
-        .map(|_| event(EventType::JobCompleted, "t"))
-        .collect();
-
-    let results = join_all(events.iter().map(|e| bus.publish_event(e))).await;
-
-    assert!(results.iter().all(Result::is_ok), "{results:?}");
-    let messages = get_messages(&vhost.amqp_url(), METRICS_QUEUE, 10_000).await;
-    assert!(
-        messages.len() < 400,
-        "{} messages for 400 events: no batching",
-        messages.len()
-    );
-    let mut received: Vec<String> = batched_events_from(&messages);
-    let mut sent: Vec<String> = events.iter().map(|e| e.event_id.to_string()).collect();
-    received.sort();
-    sent.sort();
-    assert_eq!(received, sent);
-    assert!(
-        get_messages(&vhost.amqp_url(), JOBS_QUEUE, 10)
-            .await
-            .is_empty()
-    );
-}
-
-fn batched_events_from(messages: &[lapin::message::Delivery]) -> Vec<String> {
-    messages
-        .iter()
-        .flat_map(|m| serde_json::from_slice::<Vec<Value>>(&m.data).unwrap())
-        .map(|e| {
-            Schema::EventEnvelope
-                .validate(&e)
-                .expect("a valid envelope");
-            e["eventId"].as_str().unwrap().to_owned()
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -185,54 +163,6 @@ async fn a_malformed_broker_url_is_refused_at_start() {
     assert!(!error.contains("secret"), "password leaked: {error}");
 }
 
-/// Returns `Retry` for the first `retries` deliveries, then `Ack`; counts deliveries.
-struct RetryThenAck {
-    retries: usize,
-    seen: std::sync::atomic::AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl odto_bus::MessageHandler for RetryThenAck {
-    async fn handle(&self, _message: odto_bus::Message) -> odto_bus::Outcome {
-        let seen = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        if seen < self.retries {
-            odto_bus::Outcome::Retry {
-                after: Duration::from_millis(300),
-            }
-        } else {
-            odto_bus::Outcome::Ack
-        }
-    }
-}
-
-#[tokio::test]
-async fn a_job_retried_again_and_again_through_one_delay_queue_always_comes_back() {
-    let vhost = TestVhost::create().await;
-    let bus = std::sync::Arc::new(connected_bus(vhost.amqp_url()).await);
-    let handler = std::sync::Arc::new(RetryThenAck {
-        retries: 3,
-        seen: Default::default(),
-    });
-    bus.enqueue(&event(EventType::JobCreated, "t"))
-        .await
-        .unwrap();
-    let stop = tokio_util::sync::CancellationToken::new();
-    let consuming = tokio::spawn({
-        let (bus, handler, stop) = (bus.clone(), handler.clone(), stop.clone());
-        async move { bus.consume(JOBS_QUEUE, 4, handler, stop).await }
-    });
-
-    eventually(
-        Duration::from_secs(20),
-        "four deliveries (three retries, then done)",
-        || async { (handler.seen.load(std::sync::atomic::Ordering::SeqCst) >= 4).then_some(()) },
-    )
-    .await;
-
-    stop.cancel();
-    consuming.await.unwrap();
-}
-
 #[tokio::test]
 async fn connecting_declares_every_queue_of_the_topology_including_the_delay_queues() {
     let vhost = TestVhost::create().await;
@@ -258,38 +188,4 @@ async fn connecting_declares_every_queue_of_the_topology_including_the_delay_que
             "queue {name} was not declared: {declared:?}"
         );
     }
-}
-
-#[tokio::test]
-async fn a_retried_message_waits_in_its_delay_queue_and_comes_back_by_itself() {
-    let vhost = TestVhost::create().await;
-    let bus = connected_bus(vhost.amqp_url()).await;
-    bus.enqueue(&event(EventType::JobCreated, "t"))
-        .await
-        .unwrap();
-    let handler = std::sync::Arc::new(RetryThenAck {
-        retries: 1,
-        seen: Default::default(),
-    });
-    let stop = tokio_util::sync::CancellationToken::new();
-    let bus = std::sync::Arc::new(bus);
-    let consuming = tokio::spawn({
-        let (bus, handler, stop) = (bus.clone(), handler.clone(), stop.clone());
-        async move { bus.consume(JOBS_QUEUE, 4, handler, stop).await }
-    });
-
-    eventually(
-        Duration::from_secs(10),
-        "the retry and its return",
-        || async { (handler.seen.load(std::sync::atomic::Ordering::SeqCst) >= 2).then_some(()) },
-    )
-    .await;
-    stop.cancel();
-    consuming.await.unwrap();
-
-    assert!(
-        get_messages(&vhost.amqp_url(), DEAD_LETTER_QUEUE, 10)
-            .await
-            .is_empty()
-    );
 }

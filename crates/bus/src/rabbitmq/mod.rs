@@ -4,7 +4,6 @@
 //! Publishing never waits for a connection: while the broker is unreachable every publish fails
 //! at once with [`BusError::Unavailable`], so callers can answer "try again" instead of hanging.
 
-mod batcher;
 mod consumer;
 mod link;
 pub mod management;
@@ -21,9 +20,9 @@ use tracing::warn;
 
 pub use link::declare_topology;
 
-use crate::topology::{self, DEAD_LETTER_EXCHANGE, JOBS_QUEUE};
-use crate::{BusError, JobBus, MessageHandler};
-use batcher::Batcher;
+use crate::batcher::{BatchSink, Batcher};
+use crate::topology::{self, DEAD_LETTER_EXCHANGE, EVENT_BATCH_TYPE, EVENTS_EXCHANGE, JOBS_QUEUE};
+use crate::{BusError, JobBus, MessageHandler, serialize};
 use link::Shared;
 
 /// How to reach the broker and how long to wait for it.
@@ -180,8 +179,16 @@ impl JobBus for RabbitBus {
     }
 }
 
-fn serialize(event: &EventEnvelope) -> Result<Vec<u8>, BusError> {
-    serde_json::to_vec(event).map_err(|e| BusError::Rejected(e.to_string()))
+/// An event batch is one persistent message on the events exchange.
+#[async_trait]
+impl BatchSink for Shared {
+    async fn send_batch(&self, body: Vec<u8>) -> Result<(), BusError> {
+        let properties = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type("application/json".into())
+            .with_type(EVENT_BATCH_TYPE.into());
+        self.publish(EVENTS_EXCHANGE, "", &body, properties).await
+    }
 }
 
 /// Persistent, typed, traceable properties of a job message.

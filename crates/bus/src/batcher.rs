@@ -1,21 +1,20 @@
-//! Event batching: concurrent publishers hand serialized envelopes to one task that sends them as
-//! JSON arrays, one broker write (and one confirm) per batch.
+//! Event batching, shared by every bus: concurrent publishers hand serialized envelopes to one
+//! task that sends them as JSON arrays, one durable write (one confirm, one commit) per batch.
 //!
 //! Batches form by themselves under load and add no delay when idle: the task takes whatever is
-//! waiting as soon as one of [`MAX_IN_FLIGHT`] publish slots is free. While all slots await
-//! confirms, new events queue up and leave together in the next batch.
+//! waiting as soon as one of [`MAX_IN_FLIGHT`] send slots is free. While all slots await their
+//! writes, new events queue up and leave together in the next batch.
 
 use std::sync::Arc;
 
-use lapin::BasicProperties;
+use async_trait::async_trait;
 use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tracing::warn;
 
-use super::link::Shared;
 use crate::BusError;
-use crate::topology::{EVENT_BATCH_TYPE, EVENTS_EXCHANGE};
 
-/// Batches being confirmed at once.
+/// Batches being written at once.
 const MAX_IN_FLIGHT: usize = 4;
 /// Most events in one batch.
 const MAX_EVENTS: usize = 500;
@@ -24,6 +23,12 @@ const MAX_BYTES: usize = 1 << 20;
 /// Events waiting for a batch before publishers are told the bus is overloaded.
 const QUEUE_CAPACITY: usize = 16_384;
 
+/// Where finished batches go: `send_batch` answers once the batch (a JSON array) is durable.
+#[async_trait]
+pub(crate) trait BatchSink: Send + Sync + 'static {
+    async fn send_batch(&self, body: Vec<u8>) -> Result<(), BusError>;
+}
+
 /// One serialized envelope, and who to tell when it is durable.
 struct Item {
     body: Vec<u8>,
@@ -31,18 +36,18 @@ struct Item {
 }
 
 /// Handle to the batching task.
-pub(super) struct Batcher {
+pub(crate) struct Batcher {
     queue: mpsc::Sender<Item>,
 }
 
 impl Batcher {
-    pub(super) fn start(shared: Arc<Shared>) -> (Self, tokio::task::JoinHandle<()>) {
+    pub(crate) fn start(sink: Arc<dyn BatchSink>) -> (Self, JoinHandle<()>) {
         let (queue, waiting) = mpsc::channel(QUEUE_CAPACITY);
-        (Self { queue }, tokio::spawn(run(shared, waiting)))
+        (Self { queue }, tokio::spawn(run(sink, waiting)))
     }
 
-    /// Publishes one serialized envelope and waits until its batch is confirmed.
-    pub(super) async fn publish(&self, body: Vec<u8>) -> Result<(), BusError> {
+    /// Publishes one serialized envelope and waits until its batch is durable.
+    pub(crate) async fn publish(&self, body: Vec<u8>) -> Result<(), BusError> {
         let (reply, confirmed) = oneshot::channel();
         self.queue
             .send(Item { body, reply })
@@ -54,7 +59,7 @@ impl Batcher {
     }
 }
 
-async fn run(shared: Arc<Shared>, mut waiting: mpsc::Receiver<Item>) {
+async fn run(sink: Arc<dyn BatchSink>, mut waiting: mpsc::Receiver<Item>) {
     let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut carried: Option<Item> = None;
     loop {
@@ -70,11 +75,11 @@ async fn run(shared: Arc<Shared>, mut waiting: mpsc::Receiver<Item>) {
         };
         let (batch, overflow) = fill(first, &mut waiting);
         carried = overflow;
-        let shared = shared.clone();
+        let sink = sink.clone();
         tokio::spawn(async move {
-            let result = send(&shared, &batch).await;
+            let result = sink.send_batch(json_array(&batch)).await;
             if let Err(error) = &result {
-                warn!(%error, events = batch.len(), "an event batch was not confirmed");
+                warn!(%error, events = batch.len(), "an event batch was not stored");
             }
             for item in batch {
                 let _ = item.reply.send(result.clone());
@@ -99,7 +104,8 @@ fn fill(first: Item, waiting: &mut mpsc::Receiver<Item>) -> (Vec<Item>, Option<I
     (batch, None)
 }
 
-async fn send(shared: &Shared, batch: &[Item]) -> Result<(), BusError> {
+/// The envelopes of `batch` as one JSON array, without parsing them again.
+fn json_array(batch: &[Item]) -> Vec<u8> {
     let mut body = Vec::with_capacity(batch.iter().map(|i| i.body.len() + 1).sum::<usize>() + 1);
     body.push(b'[');
     for (index, item) in batch.iter().enumerate() {
@@ -109,9 +115,5 @@ async fn send(shared: &Shared, batch: &[Item]) -> Result<(), BusError> {
         body.extend_from_slice(&item.body);
     }
     body.push(b']');
-    let properties = BasicProperties::default()
-        .with_delivery_mode(2)
-        .with_content_type("application/json".into())
-        .with_type(EVENT_BATCH_TYPE.into());
-    shared.publish(EVENTS_EXCHANGE, "", &body, properties).await
+    body
 }
