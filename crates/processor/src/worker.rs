@@ -133,8 +133,11 @@ impl Worker {
                 self.metrics.record("duplicate");
                 Ok(Outcome::Ack)
             }
+            // A copy of a job that is running (a duplicate delivery) looks again soon: once
+            // that run ends it is acknowledged, and if that run's processor died, the job is
+            // taken over when the lease ends.
             Begin::Running(record) => Ok(Outcome::Retry {
-                after: until(record.lease_until, now),
+                after: until(record.lease_until, now).min(RUNNING_RECHECK),
             }),
             Begin::NotYet(record) => {
                 self.bus.publish_event(created).await?;
@@ -263,6 +266,9 @@ fn parse(body: &[u8]) -> Result<EventEnvelope, String> {
 }
 
 /// How long until `at` (at least a moment, so a retry never spins).
+/// Longest wait before a copy of a running job is looked at again.
+const RUNNING_RECHECK: Duration = Duration::from_secs(2);
+
 fn until(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
     let wait = at.map_or(chrono::Duration::zero(), |at| at - now);
     wait.to_std()
