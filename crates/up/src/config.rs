@@ -1,0 +1,120 @@
+//! What `odto up` runs on: listen addresses, the data directory, and the optional real backends.
+//!
+//! Service settings that `odto up` does not name here (retry backoff, job timeout, Redis key
+//! prefix, …) are read from the same `ODTO_*` environment variables as in distributed mode.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+#[derive(Clone, clap::Args)]
+pub struct UpConfig {
+    /// Directory holding the embedded backends' data (created if missing). Default:
+    /// `$XDG_DATA_HOME/odto`, else `~/.local/share/odto`.
+    #[arg(long, env = "ODTO_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+
+    /// Address of the gateway (the write API).
+    #[arg(long, env = "ODTO_GATEWAY_LISTEN", default_value = "127.0.0.1:3000")]
+    pub gateway_listen: SocketAddr,
+
+    /// Address of the read model (the read API of every UI).
+    #[arg(long, env = "ODTO_READ_MODEL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub read_model_listen: SocketAddr,
+
+    /// Address of the processor's health and metrics endpoints.
+    #[arg(long, env = "ODTO_PROCESSOR_LISTEN", default_value = "127.0.0.1:9101")]
+    pub processor_listen: SocketAddr,
+
+    /// Address of the metrics engine's health and metrics endpoints.
+    #[arg(
+        long,
+        env = "ODTO_METRICS_ENGINE_LISTEN",
+        default_value = "127.0.0.1:9102"
+    )]
+    pub metrics_engine_listen: SocketAddr,
+
+    /// Jobs run at once.
+    #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 512)]
+    pub processor_concurrency: usize,
+
+    /// Use RabbitMQ as the bus instead of the embedded one.
+    #[arg(long, env = "ODTO_RABBITMQ_URL", hide_env_values = true)]
+    pub rabbitmq_url: Option<String>,
+
+    /// Use PostgreSQL for jobs, attempts, events and dead letters instead of the embedded store.
+    #[arg(long, env = "ODTO_POSTGRES_URL", hide_env_values = true)]
+    pub postgres_url: Option<String>,
+
+    /// Use Redis for statistics and idempotency keys instead of the embedded store.
+    #[arg(long, env = "ODTO_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// When a write to the embedded backends counts as done: `full` waits for the disk (survives
+    /// a power cut), `normal` for the operating system (survives a crash of the process).
+    #[arg(long, env = "ODTO_EMBEDDED_DURABILITY", default_value = "full")]
+    pub durability: Durability,
+}
+
+impl std::fmt::Debug for UpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |url: &Option<String>| url.as_ref().map(|_| "<set>");
+        f.debug_struct("UpConfig")
+            .field("data_dir", &self.data_dir)
+            .field("gateway_listen", &self.gateway_listen)
+            .field("read_model_listen", &self.read_model_listen)
+            .field("rabbitmq_url", &set(&self.rabbitmq_url))
+            .field("postgres_url", &set(&self.postgres_url))
+            .field("redis_url", &set(&self.redis_url))
+            .field("durability", &self.durability)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Durability {
+    Full,
+    Normal,
+}
+
+impl UpConfig {
+    /// Embedded backends in `data_dir`, every service on a free loopback port.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        let any_port: SocketAddr = "127.0.0.1:0".parse().expect("a valid address");
+        Self {
+            data_dir,
+            gateway_listen: any_port,
+            read_model_listen: any_port,
+            processor_listen: any_port,
+            metrics_engine_listen: any_port,
+            processor_concurrency: 64,
+            rabbitmq_url: None,
+            postgres_url: None,
+            redis_url: None,
+            durability: Durability::Normal,
+        }
+    }
+
+    pub(crate) fn sqlite_options(&self) -> odto_sqlite::Options {
+        odto_sqlite::Options {
+            durability: match self.durability {
+                Durability::Full => odto_sqlite::Durability::Full,
+                Durability::Normal => odto_sqlite::Durability::Normal,
+            },
+            ..odto_sqlite::Options::default()
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/odto`, else `$HOME/.local/share/odto`, else `.odto` here.
+pub fn default_data_dir() -> PathBuf {
+    let from = |var: &str| std::env::var_os(var).filter(|value| !value.is_empty());
+    if let Some(data_home) = from("XDG_DATA_HOME") {
+        return PathBuf::from(data_home).join("odto");
+    }
+    match from("HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/odto"),
+        None => PathBuf::from(".odto"),
+    }
+}

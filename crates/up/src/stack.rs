@@ -1,0 +1,250 @@
+//! Starting every service on the chosen backends, and stopping them in order.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use odto_gateway::JobStoreSource;
+use odto_metrics_engine::EventSinks;
+use odto_processor::Registry;
+use odto_read_model::ReadStores;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::UpError;
+use crate::backends::{Backends, RealSettings};
+use crate::config::UpConfig;
+
+/// Where each service listens (the actual ports, also when 0 was asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addresses {
+    pub gateway: SocketAddr,
+    pub read_model: SocketAddr,
+    pub processor: SocketAddr,
+    pub metrics_engine: SocketAddr,
+}
+
+/// Every service of the observatory, running in this process.
+#[derive(Debug)]
+pub struct Stack {
+    addresses: Addresses,
+    backends: Backends,
+    /// In the order they stop: intake first, so nothing new arrives while the rest drains.
+    services: Vec<Service>,
+    /// A service stopped without being asked to.
+    failed: CancellationToken,
+    _lock: Option<File>,
+}
+
+#[derive(Debug)]
+struct Service {
+    name: &'static str,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Stack {
+    /// Opens the backends and starts the metrics engine, the processor, the read model and the
+    /// gateway (last, so that jobs are accepted only once the rest runs). `progress` hears each
+    /// step, for people watching the start.
+    pub async fn start(config: &UpConfig, progress: &dyn Fn(&str)) -> Result<Self, UpError> {
+        let lock = if Backends::uses_data_dir(config) {
+            progress(&format!("data directory {}", config.data_dir.display()));
+            Some(crate::data_dir::lock(&config.data_dir)?)
+        } else {
+            None
+        };
+        let settings = ServiceSettings::from_env(config)?;
+        let backends = Backends::open(config, &settings.real).await?;
+        for (role, backend) in &backends.summary {
+            progress(&format!("{role}: {backend}"));
+        }
+        let mut stack = Stack {
+            addresses: Addresses {
+                gateway: config.gateway_listen,
+                read_model: config.read_model_listen,
+                processor: config.processor_listen,
+                metrics_engine: config.metrics_engine_listen,
+            },
+            backends,
+            services: Vec::new(),
+            failed: CancellationToken::new(),
+            _lock: lock,
+        };
+        match stack.start_services(settings, progress).await {
+            Ok(()) => Ok(stack),
+            Err(error) => {
+                stack.stop().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn start_services(
+        &mut self,
+        settings: ServiceSettings,
+        progress: &dyn Fn(&str),
+    ) -> Result<(), UpError> {
+        let b = self.backends.clone();
+        let bus = b.shared_bus();
+
+        let sinks = EventSinks {
+            events: b.events.clone(),
+            jobs: b.jobs.clone(),
+            stats: b.stats.clone(),
+        };
+        let engine = odto_metrics_engine::Application::build_with(
+            settings.engine,
+            bus.clone(),
+            sinks,
+            b.dead_letters.clone(),
+        )
+        .await
+        .map_err(|e| UpError::service("metrics engine", e))?;
+        self.addresses.metrics_engine = engine.local_addr();
+        self.spawn("metrics engine", |stop| engine.run_until_stopped(stop));
+        progress("metrics engine started");
+
+        let default_duration = Duration::from_millis(settings.processor.default_duration_ms);
+        let processor = odto_processor::Application::build_with(
+            settings.processor,
+            bus.clone(),
+            b.jobs.clone(),
+            Registry::with_builtins(default_duration),
+        )
+        .await
+        .map_err(|e| UpError::service("processor", e))?;
+        self.addresses.processor = processor.local_addr();
+        self.spawn("processor", |stop| processor.run_until_stopped(stop));
+        progress("processor started");
+
+        let stores = ReadStores {
+            jobs: b.jobs.clone(),
+            events: b.events.clone(),
+            dead_letters: b.dead_letters.clone(),
+            stats: b.stats.clone(),
+            queues: b.queues.clone(),
+        };
+        let reads = odto_read_model::Application::build_with(settings.read_model, stores)
+            .await
+            .map_err(|e| UpError::service("read model", e))?;
+        self.addresses.read_model = reads.local_addr();
+        self.spawn("read model", |stop| reads.run_until_stopped(stop));
+        progress("read model started");
+
+        let gateway = odto_gateway::Application::build_with(
+            settings.gateway,
+            bus,
+            b.keys.clone(),
+            JobStoreSource::Ready(b.jobs.clone()),
+        )
+        .await
+        .map_err(|e| UpError::service("gateway", e))?;
+        self.addresses.gateway = gateway.local_addr();
+        self.spawn("gateway", |stop| gateway.run_until_stopped(stop));
+        progress("gateway started");
+        Ok(())
+    }
+
+    /// Runs one service until its stop token is cancelled; it goes first in the stop order.
+    fn spawn<F>(&mut self, name: &'static str, run: impl FnOnce(StopSignal) -> F)
+    where
+        F: Future<Output = std::io::Result<()>> + Send + 'static,
+    {
+        let stop = CancellationToken::new();
+        let running = run(stop.clone().cancelled_owned());
+        let failed = self.failed.clone();
+        let asked = stop.clone();
+        let task = tokio::spawn(async move {
+            let result = running.await;
+            if !asked.is_cancelled() {
+                tracing::error!(service = name, ?result, "a service stopped on its own");
+                failed.cancel();
+            }
+            result
+        });
+        self.services.insert(0, Service { name, stop, task });
+    }
+
+    pub fn addresses(&self) -> Addresses {
+        self.addresses
+    }
+
+    /// The backends, e.g. for a test that checks what was stored.
+    pub fn backends(&self) -> &Backends {
+        &self.backends
+    }
+
+    /// Completes when a service has stopped without being asked to (the stack should then be
+    /// stopped and the process should fail).
+    pub async fn failed(&self) {
+        self.failed.cancelled().await;
+    }
+
+    /// Stops the services one by one (gateway, read model, processor, metrics engine), each
+    /// gracefully, then closes the bus.
+    pub async fn stop(self) {
+        for service in self.services {
+            service.stop.cancel();
+            match service.task.await {
+                Ok(Ok(())) => tracing::debug!(service = service.name, "stopped"),
+                Ok(Err(error)) => {
+                    tracing::warn!(service = service.name, %error, "stopped with an error")
+                }
+                Err(error) => tracing::error!(service = service.name, %error, "panicked"),
+            }
+        }
+        self.backends.bus.close().await;
+    }
+}
+
+type StopSignal = tokio_util::sync::WaitForCancellationFutureOwned;
+
+/// Each service's settings: the distributed mode's (from `ODTO_*` variables and defaults), with
+/// what `odto up` decides put over them.
+struct ServiceSettings {
+    gateway: odto_gateway::GatewayConfig,
+    processor: odto_processor::ProcessorConfig,
+    engine: odto_metrics_engine::EngineConfig,
+    read_model: odto_read_model::ReadModelConfig,
+    real: RealSettings,
+}
+
+impl ServiceSettings {
+    fn from_env(config: &UpConfig) -> Result<Self, UpError> {
+        let mut gateway: odto_gateway::GatewayConfig = from_env()?;
+        let mut processor: odto_processor::ProcessorConfig = from_env()?;
+        let mut engine: odto_metrics_engine::EngineConfig = from_env()?;
+        let mut read_model: odto_read_model::ReadModelConfig = from_env()?;
+        gateway.listen = config.gateway_listen;
+        gateway.read_model_url = format!("http://{}", config.read_model_listen);
+        processor.listen = config.processor_listen;
+        processor.concurrency = config.processor_concurrency;
+        engine.listen = config.metrics_engine_listen;
+        read_model.listen = config.read_model_listen;
+        let real = RealSettings {
+            redis_prefix: engine.backends.redis_prefix.clone(),
+            rabbitmq_management_url: read_model.rabbitmq_management_url.clone(),
+        };
+        Ok(Self {
+            gateway,
+            processor,
+            engine,
+            read_model,
+            real,
+        })
+    }
+}
+
+/// A service's settings from the environment alone (flags are `odto up`'s own).
+fn from_env<T: clap::Args>() -> Result<T, UpError> {
+    #[derive(clap::Parser)]
+    struct Environment<T: clap::Args> {
+        #[command(flatten)]
+        settings: T,
+    }
+    Environment::<T>::try_parse_from(["odto up"])
+        .map(|environment| environment.settings)
+        .map_err(|error| UpError::Config(error.to_string()))
+}
