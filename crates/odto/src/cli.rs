@@ -19,6 +19,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole observatory in this process, on embedded backends unless RabbitMQ,
+    /// PostgreSQL or Redis URLs are given (gateway on 3000, read model on 8080).
+    Up(crate::up::UpArgs),
     /// Run the gateway: the HTTP API that accepts jobs (default port 3000).
     Gateway(odto_gateway::GatewayConfig),
     /// Run a processor: consumes jobs and runs them (health and metrics on port 9101).
@@ -31,6 +34,10 @@ pub enum Command {
     Reconcile(odto_metrics_engine::Backends),
     /// Check JSON files against a contract schema; exit 1 if any file is invalid.
     Validate(ValidateArgs),
+    /// Submit jobs to the gateway and print their ids (--wait: their final state).
+    Submit(crate::client::SubmitArgs),
+    /// Load a running stack with N jobs; report throughput, completion latency and lost jobs.
+    Bench(crate::client::BenchArgs),
 }
 
 #[derive(Debug, Args)]

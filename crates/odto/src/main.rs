@@ -1,7 +1,9 @@
 //! `odto`: runs any service of the Distributed Task Observatory, and the operator commands.
 
 mod cli;
+mod client;
 mod telemetry;
+mod up;
 mod validate;
 
 use std::process::ExitCode;
@@ -14,6 +16,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Up(args) => up::run(args, &cli.log),
+        Command::Submit(args) => client::run(client::submit::run(args)),
+        Command::Bench(args) => client::run(client::bench::run(args)),
         Command::Gateway(config) => serve(&cli.log, async move {
             let app = odto_gateway::Application::build(config).await?;
             tracing::info!(addr = %app.local_addr(), "gateway listening");

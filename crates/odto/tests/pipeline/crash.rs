@@ -5,7 +5,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use odto_contracts::JobStatus;
-use odto_store::jobs::JobStore;
 use odto_test_support::eventually;
 use serde_json::json;
 
@@ -14,8 +13,8 @@ use crate::stack::{self, Options, Stack};
 fn spawn_processor_process(stack: &Stack) -> Child {
     Command::new(env!("CARGO_BIN_EXE_odto"))
         .args(["processor", "--listen", "127.0.0.1:0"])
-        .env("ODTO_RABBITMQ_URL", stack.vhost.amqp_url())
-        .env("ODTO_POSTGRES_URL", stack.db.url())
+        .env("ODTO_RABBITMQ_URL", stack.real().vhost.amqp_url())
+        .env("ODTO_POSTGRES_URL", stack.real().db.url())
         .env("ODTO_JOB_TIMEOUT_MS", "3000")
         .env("ODTO_LEASE_MARGIN_MS", "500")
         .env("ODTO_LOG", "warn")
@@ -44,7 +43,7 @@ async fn a_processor_killed_mid_job_loses_nothing() {
         || async {
             let mut executing = 0;
             for id in &ids {
-                let record = stack.store.get(*id).await.ok()??;
+                let record = stack.jobs.get(*id).await.ok()??;
                 executing += usize::from(record.job.status == JobStatus::Executing);
             }
             (executing > 0).then_some(())
@@ -54,7 +53,7 @@ async fn a_processor_killed_mid_job_loses_nothing() {
 
     victim.kill().expect("SIGKILL");
     victim.wait().expect("reaped");
-    let db = stack.db.url();
+    let db = stack.real().db.url();
     stack.spawn_processor(db).await;
     let records = stack.wait_all_terminal(&ids, Duration::from_secs(60)).await;
 

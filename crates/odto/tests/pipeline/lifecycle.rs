@@ -1,14 +1,14 @@
 use std::time::Duration;
 
 use odto_contracts::{EventType, JobStatus};
-use odto_store::jobs::JobStore;
 use serde_json::json;
 
-use crate::stack::{self, Options, counts_from_events, verified_events};
+use crate::stack::{self, Kind, counts_from_events, verified_events};
 
-#[tokio::test]
-async fn a_few_hundred_mixed_jobs_all_finish_and_every_record_agrees() {
-    let stack = stack::start(Options::default()).await;
+on_every_backend!(a_few_hundred_mixed_jobs_all_finish_and_every_record_agrees);
+
+async fn a_few_hundred_mixed_jobs_all_finish_and_every_record_agrees(kind: Kind) {
+    let stack = stack::start_on(kind).await;
     let mut submissions = Vec::new();
     for i in 0..300 {
         let job = match i % 4 {
@@ -26,8 +26,8 @@ async fn a_few_hundred_mixed_jobs_all_finish_and_every_record_agrees() {
     let records = stack.wait_all_terminal(&ids, Duration::from_secs(90)).await;
 
     for ((kind, _), record) in submissions.iter().zip(&records) {
-        let events = verified_events(&stack.store, record).await;
-        let attempts = stack.store.attempts(record.job.id).await.unwrap();
+        let events = verified_events(stack.events.as_ref(), record).await;
+        let attempts = stack.jobs.attempts(record.job.id).await.unwrap();
         assert_eq!(
             attempts.len() as u32,
             record.job.attempts.unwrap(),
@@ -55,7 +55,7 @@ async fn a_few_hundred_mixed_jobs_all_finish_and_every_record_agrees() {
             "job.created stored once although gateway and processor both send it"
         );
     }
-    let truth = counts_from_events(&stack.store, &ids).await;
+    let truth = counts_from_events(stack.events.as_ref(), &ids).await;
     let terminal = truth.values().sum::<u64>();
     let stats = stack
         .wait_stats_settled(terminal, Duration::from_secs(30))

@@ -17,6 +17,7 @@ async fn postgres_unavailable_for_a_few_seconds_causes_retries_not_loss_or_a_hot
     })
     .await;
     let url = stack
+        .real()
         .db
         .url()
         .replace("127.0.0.1:5432", &proxy.addr().to_string());

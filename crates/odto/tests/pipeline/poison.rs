@@ -4,7 +4,7 @@ use odto_bus::topology::{EVENTS_EXCHANGE, JOBS_QUEUE};
 use odto_test_support::eventually;
 use serde_json::{Value, json};
 
-use crate::stack::{self, Options, instant};
+use crate::stack::{self, Kind, Options, instant};
 
 #[tokio::test]
 async fn unprocessable_messages_are_dead_lettered_with_a_reason_while_jobs_keep_flowing() {
@@ -19,7 +19,7 @@ async fn unprocessable_messages_are_dead_lettered_with_a_reason_while_jobs_keep_
     let ids = vec![stack.submit(instant()).await, stack.submit(instant()).await];
     // A bad element inside an event batch, next to a good one that must still count.
     let batch = json!([{"not": "an envelope"}]).to_string();
-    let connection = lapin::Connection::connect(&stack.vhost.amqp_url(), Default::default())
+    let connection = lapin::Connection::connect(&stack.real().vhost.amqp_url(), Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -80,13 +80,10 @@ async fn unprocessable_messages_are_dead_lettered_with_a_reason_while_jobs_keep_
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn a_job_that_exhausts_its_attempts_is_failed_and_listed_as_a_dead_letter() {
-    let stack = stack::start(Options {
-        processors: 1,
-        ..Options::default()
-    })
-    .await;
+on_every_backend!(a_job_that_exhausts_its_attempts_is_failed_and_listed_as_a_dead_letter);
+
+async fn a_job_that_exhausts_its_attempts_is_failed_and_listed_as_a_dead_letter(kind: Kind) {
+    let stack = stack::start_on(kind).await;
     let id = stack
         .submit(json!({"type": "t", "payload": {"fail": true}, "maxAttempts": 3}))
         .await;

@@ -1,8 +1,13 @@
-//! A whole observatory in this process (plus, when a test wants to kill one, processors as child
-//! processes), and the assertions every test shares.
+//! A whole observatory in this process, on the real backends (plus, when a test wants to kill
+//! one, processors as child processes) or on the embedded ones of `odto up`, and the assertions
+//! every test shares.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use odto_bus::JobBus;
+use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
 
 use odto_contracts::{EventEnvelope, Schema};
 use odto_store::events::EventStore;
@@ -14,17 +19,35 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 pub struct Stack {
-    pub vhost: TestVhost,
-    pub db: TestDatabase,
-    pub redis_prefix: String,
     pub gateway: String,
     pub read_model: String,
     pub client: reqwest::Client,
-    pub store: PgStore,
+    pub jobs: Arc<dyn JobStore>,
+    pub events: Arc<dyn EventStore>,
+    /// The bus the services use, for tests that put messages on it directly.
+    pub bus: Arc<dyn JobBus>,
+    backend: Backend,
+}
+
+/// What the services run on.
+enum Backend {
+    /// RabbitMQ, PostgreSQL and Redis; each service built on its own, as separate processes are.
+    Real(Real),
+    /// The all-in-one stack of `odto up` on its embedded backends.
+    Embedded {
+        stack: Box<odto_up::Stack>,
+        data_dir: tempfile::TempDir,
+    },
+}
+
+pub struct Real {
+    pub vhost: TestVhost,
+    pub db: TestDatabase,
+    pub redis_prefix: String,
     stops: Vec<oneshot::Sender<()>>,
 }
 
-/// How to start the stack.
+/// How to start the stack on the real backends.
 pub struct Options {
     pub processors: usize,
     /// PostgreSQL address the processors use (e.g. a proxy the test cuts); default the real one.
@@ -40,27 +63,76 @@ impl Default for Options {
     }
 }
 
+/// The backends every behavioural test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Real,
+    Embedded,
+}
+
+/// Starts a stack on `kind` with its defaults.
+pub async fn start_on(kind: Kind) -> Stack {
+    match kind {
+        Kind::Real => start(Options::default()).await,
+        Kind::Embedded => start_embedded(tempfile::tempdir().expect("a temporary directory")).await,
+    }
+}
+
+/// The all-in-one stack on embedded backends in `data_dir`, every service on a free port.
+pub async fn start_embedded(data_dir: tempfile::TempDir) -> Stack {
+    let config = odto_up::UpConfig::for_tests(data_dir.path().to_owned());
+    let stack = odto_up::Stack::start(&config, &|_| {})
+        .await
+        .expect("the all-in-one stack starts");
+    let addresses = stack.addresses();
+    let backends = stack.backends().clone();
+    let stack = Stack {
+        gateway: format!("http://{}", addresses.gateway),
+        read_model: format!("http://{}", addresses.read_model),
+        client: reqwest::Client::new(),
+        jobs: backends.jobs,
+        events: backends.events,
+        bus: backends.bus,
+        backend: Backend::Embedded {
+            stack: Box::new(stack),
+            data_dir,
+        },
+    };
+    stack.wait_ready().await;
+    stack
+}
+
 pub async fn start(options: Options) -> Stack {
     let vhost = TestVhost::create().await;
     let db = TestDatabase::create().await;
     let redis_prefix = unique_redis_prefix();
-    let store = PgStore::connect(&PgSettings::new(db.url()))
-        .await
-        .expect("database ready");
+    let store = Arc::new(
+        PgStore::connect(&PgSettings::new(db.url()))
+            .await
+            .expect("database ready"),
+    );
+    let bus = RabbitBus::start(RabbitConfig::new(vhost.amqp_url(), "pipeline-test"))
+        .expect("the test's bus starts");
     let mut stack = Stack {
         gateway: String::new(),
         read_model: String::new(),
         client: reqwest::Client::new(),
-        store,
-        stops: Vec::new(),
-        vhost,
-        db,
-        redis_prefix,
+        jobs: store.clone(),
+        events: store,
+        bus: Arc::new(bus),
+        backend: Backend::Real(Real {
+            stops: Vec::new(),
+            vhost,
+            db,
+            redis_prefix,
+        }),
     };
     stack.gateway = stack.spawn_gateway().await;
     stack.read_model = stack.spawn_read_model().await;
     stack.spawn_metrics_engine().await;
-    let processor_db = options.processor_postgres.unwrap_or_else(|| stack.db.url());
+    let processor_db = options
+        .processor_postgres
+        .unwrap_or_else(|| stack.real().db.url());
     for _ in 0..options.processors {
         stack.spawn_processor(processor_db.clone()).await;
     }
@@ -69,19 +141,35 @@ pub async fn start(options: Options) -> Stack {
 }
 
 impl Stack {
+    /// The real backends of this stack (for tests that only make sense on them).
+    pub fn real(&self) -> &Real {
+        match &self.backend {
+            Backend::Real(real) => real,
+            Backend::Embedded { .. } => panic!("this test needs the real backends"),
+        }
+    }
+
+    fn real_mut(&mut self) -> &mut Real {
+        match &mut self.backend {
+            Backend::Real(real) => real,
+            Backend::Embedded { .. } => panic!("this test needs the real backends"),
+        }
+    }
+
     fn stopper(&mut self) -> impl Future<Output = ()> + Send + 'static {
         let (stop, stopped) = oneshot::channel::<()>();
-        self.stops.push(stop);
+        self.real_mut().stops.push(stop);
         async move {
             let _ = stopped.await;
         }
     }
 
     async fn spawn_gateway(&mut self) -> String {
+        let real = self.real();
         let config = odto_gateway::GatewayConfig::for_tests(
-            self.vhost.amqp_url(),
+            real.vhost.amqp_url(),
             redis_url(),
-            self.redis_prefix.clone(),
+            real.redis_prefix.clone(),
         );
         let app = odto_gateway::Application::build(config)
             .await
@@ -92,11 +180,12 @@ impl Stack {
     }
 
     async fn spawn_read_model(&mut self) -> String {
+        let real = self.real();
         let config = odto_read_model::ReadModelConfig::for_tests(
-            self.db.url(),
+            real.db.url(),
             redis_url(),
-            self.redis_prefix.clone(),
-            self.vhost.amqp_url(),
+            real.redis_prefix.clone(),
+            real.vhost.amqp_url(),
         );
         let app = odto_read_model::Application::build(config)
             .await
@@ -107,11 +196,12 @@ impl Stack {
     }
 
     async fn spawn_metrics_engine(&mut self) {
+        let real = self.real();
         let config = odto_metrics_engine::EngineConfig::for_tests(
-            self.vhost.amqp_url(),
-            self.db.url(),
+            real.vhost.amqp_url(),
+            real.db.url(),
             redis_url(),
-            self.redis_prefix.clone(),
+            real.redis_prefix.clone(),
         );
         let app = odto_metrics_engine::Application::build(config)
             .await
@@ -122,7 +212,7 @@ impl Stack {
     /// Starts an in-process processor; returns its health address.
     pub async fn spawn_processor(&mut self, postgres_url: String) -> String {
         let config =
-            odto_processor::ProcessorConfig::for_tests(self.vhost.amqp_url(), postgres_url);
+            odto_processor::ProcessorConfig::for_tests(self.real().vhost.amqp_url(), postgres_url);
         let app = odto_processor::Application::build(config)
             .await
             .expect("processor");
@@ -186,7 +276,7 @@ impl Stack {
         loop {
             let mut records = Vec::with_capacity(ids.len());
             for id in ids {
-                if let Ok(Some(record)) = self.store.get(*id).await {
+                if let Ok(Some(record)) = self.jobs.get(*id).await {
                     records.push(record);
                 }
             }
@@ -242,26 +332,20 @@ impl Stack {
         .await
     }
 
-    /// Waits until no queue of the vhost holds a message, delivered or not (the management API
-    /// refreshes every few seconds, so this takes at least that long).
+    /// Waits until no queue holds a message, delivered or not, as the read model's `/queues`
+    /// reports it (on RabbitMQ its management API refreshes every few seconds, so this takes at
+    /// least that long there).
     pub async fn wait_idle(&self) {
-        let url = format!(
-            "http://127.0.0.1:15672/api/queues/{}?columns=name,messages",
-            self.vhost.name()
-        );
+        let url = format!("{}/queues", self.read_model);
         eventually(
             Duration::from_secs(40),
             "every queue to be empty",
             || async {
-                let response = self
-                    .client
-                    .get(&url)
-                    .basic_auth("guest", Some("guest"))
-                    .send()
-                    .await
-                    .ok()?;
+                let response = self.client.get(&url).send().await.ok()?;
                 let queues: Vec<Value> = response.json().await.ok()?;
-                let busy = queues.iter().any(|q| q["messages"].as_u64() != Some(0));
+                let busy = queues
+                    .iter()
+                    .any(|q| q["depth"].as_u64() != Some(0) || q["inFlight"].as_u64() != Some(0));
                 (!queues.is_empty() && !busy).then_some(())
             },
         )
@@ -271,9 +355,10 @@ impl Stack {
     /// Raw AMQP publish to the default exchange (what a foreign or broken producer would do).
     pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
         use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-        let connection = lapin::Connection::connect(&self.vhost.amqp_url(), Default::default())
-            .await
-            .unwrap();
+        let connection =
+            lapin::Connection::connect(&self.real().vhost.amqp_url(), Default::default())
+                .await
+                .unwrap();
         let channel = connection.create_channel().await.unwrap();
         channel
             .confirm_select(ConfirmSelectOptions::default())
@@ -296,15 +381,23 @@ impl Stack {
         let _ = connection.close(200, "done".into()).await;
     }
 
-    pub async fn stop(mut self) {
-        for stop in self.stops.drain(..) {
-            let _ = stop.send(());
+    pub async fn stop(self) {
+        match self.backend {
+            Backend::Real(mut real) => {
+                for stop in real.stops.drain(..) {
+                    let _ = stop.send(());
+                }
+            }
+            Backend::Embedded { stack, data_dir } => {
+                stack.stop().await;
+                drop(data_dir);
+            }
         }
     }
 }
 
 /// Checks one job's events against the contract and against its stored state; returns them.
-pub async fn verified_events(store: &PgStore, record: &JobRecord) -> Vec<EventEnvelope> {
+pub async fn verified_events(store: &dyn EventStore, record: &JobRecord) -> Vec<EventEnvelope> {
     let events = store.for_job(record.job.id).await.unwrap();
     let mut ids: Vec<_> = events.iter().map(|e| e.event_id).collect();
     ids.sort();
@@ -337,7 +430,10 @@ pub async fn verified_events(store: &PgStore, record: &JobRecord) -> Vec<EventEn
 }
 
 /// Counts by status derived from the event store alone: each job's highest-revision event.
-pub async fn counts_from_events(store: &PgStore, ids: &[Uuid]) -> BTreeMap<&'static str, u64> {
+pub async fn counts_from_events(
+    store: &dyn EventStore,
+    ids: &[Uuid],
+) -> BTreeMap<&'static str, u64> {
     let mut counts = BTreeMap::new();
     for id in ids {
         let events = store.for_job(*id).await.unwrap();

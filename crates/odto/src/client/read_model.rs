@@ -1,0 +1,149 @@
+//! Reading what became of jobs from the read model: one job (`GET /jobs/{id}`), pages of the
+//! jobs of one type (`GET /jobs?type=&status=&cursor=`), and the totals of `GET /stats`.
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use odto_contracts::JobStatus;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::http;
+
+/// Most jobs the read model returns in one page.
+pub const MAX_PAGE: u32 = 500;
+
+/// What the client needs of a job as the read model shows it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobState {
+    pub id: Uuid,
+    pub status: JobStatus,
+    pub created_at: DateTime<Utc>,
+    /// The time of the job's latest state change; for a finished job, its terminal event's time.
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// One page of `GET /jobs`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    pub items: Vec<JobState>,
+    pub next_cursor: Option<String>,
+}
+
+/// A `GET /jobs` query: jobs of one type, optionally in one status.
+#[derive(Debug, Clone, Copy)]
+pub struct Search<'a> {
+    pub job_type: &'a str,
+    pub status: Option<JobStatus>,
+    pub limit: u32,
+    pub cursor: Option<&'a str>,
+}
+
+/// The read model's API.
+#[derive(Debug, Clone)]
+pub struct ReadModel {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl ReadModel {
+    pub fn new(client: reqwest::Client, base: &str) -> ReadModel {
+        ReadModel {
+            client,
+            base: base.to_owned(),
+        }
+    }
+
+    /// The job as `GET /jobs/{id}` shows it (the `job` object), or `None` while it is unknown.
+    pub async fn job(&self, id: Uuid) -> anyhow::Result<Option<Value>> {
+        let url: reqwest::Url = format!("{}/jobs/{id}", self.base).parse()?;
+        let Some(mut detail) = self.get_json::<Value>(url, true).await? else {
+            return Ok(None);
+        };
+        Ok(Some(detail["job"].take()))
+    }
+
+    /// One page of the jobs matching `search`, newest first.
+    pub async fn page(&self, search: Search<'_>) -> anyhow::Result<Page> {
+        let mut url: reqwest::Url = format!("{}/jobs", self.base).parse()?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("type", search.job_type);
+            query.append_pair("limit", &search.limit.to_string());
+            if let Some(status) = search.status {
+                query.append_pair("status", status.as_str());
+            }
+            if let Some(cursor) = search.cursor {
+                query.append_pair("cursor", cursor);
+            }
+        }
+        let page = self.get_json(url, false).await?;
+        page.context("GET /jobs answered 404")
+    }
+
+    /// Every job of the type, page by page.
+    pub async fn all_of_type(&self, job_type: &str) -> anyhow::Result<Vec<JobState>> {
+        let mut jobs = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let search = Search {
+                job_type,
+                status: None,
+                limit: MAX_PAGE,
+                cursor: cursor.as_deref(),
+            };
+            let page = self.page(search).await?;
+            jobs.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(jobs),
+            }
+        }
+    }
+
+    /// Jobs that finished so far, all of them: completed + failed + cancelled from `/stats`.
+    pub async fn finished_total(&self) -> anyhow::Result<u64> {
+        let url: reqwest::Url = format!("{}/stats", self.base).parse()?;
+        let stats: Value = self.get_json(url, false).await?.context("no /stats")?;
+        let count = |key: &str| stats[key].as_u64().unwrap_or(0);
+        Ok(count("completedJobs") + count("failedJobs") + count("cancelledJobs"))
+    }
+
+    /// GETs JSON; a 404 is `None` when `missing_ok`, every other non-200 an error with the
+    /// API's message.
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: reqwest::Url,
+        missing_ok: bool,
+    ) -> anyhow::Result<Option<T>> {
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let unreachable = |e: &reqwest::Error| http::unreachable("read model", &self.base, e);
+        let response = self.client.get(url).send().await;
+        let response = response.map_err(|e| anyhow::anyhow!(unreachable(&e)))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await;
+        let body = body.map_err(|e| anyhow::anyhow!(unreachable(&e)))?;
+        match status {
+            200 => {}
+            404 if missing_ok => return Ok(None),
+            _ => {
+                let (_, line) = http::describe_error(status, &body);
+                bail!(
+                    "the read model at {} answered GET {path}: {line}",
+                    self.base
+                );
+            }
+        }
+        serde_json::from_slice(&body)
+            .map(Some)
+            .with_context(|| format!("unexpected answer of the read model to GET {path}"))
+    }
+}
