@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::suite::Backend;
-use common::{Consumer, Holding, Recorder, event_id, job};
+use common::suite::{self, Backend};
+use common::{Consumer, Holding, Recorder, job};
 use odto_bus::embedded::EmbeddedBus;
 use odto_bus::inspect::{QueueInspector, QueueStats};
 use odto_bus::topology::{self, DEAD_LETTER_QUEUE, JOBS_QUEUE, METRICS_QUEUE};
@@ -133,35 +133,15 @@ async fn the_inspector_counts_waiting_and_in_flight_messages_consumers_and_age()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_requeued_message_does_not_hold_a_slot_while_it_waits() {
     let backend = Embedded::start().await;
-    let (requeued, other) = (job(), job());
-    backend.bus.enqueue(&requeued).await.unwrap();
-    backend.bus.enqueue(&other).await.unwrap();
-    let requeued_id = requeued.event_id.to_string();
-    let recorder = Recorder::with(move |message, before| {
-        if event_id(message) == requeued_id && before == 0 {
-            Outcome::Requeue {
-                after: Duration::from_secs(1),
-            }
-        } else {
-            Outcome::Ack
-        }
-    });
-
-    let consumer = Consumer::start(&backend.bus(), JOBS_QUEUE, 1, recorder.clone());
-    let delivered = recorder.wait_for(3, "the requeue and its return").await;
-    consumer.stop().await;
-
-    let order: Vec<String> = delivered.iter().map(|d| event_id(&d.message)).collect();
-    let (requeued, other) = (requeued.event_id.to_string(), other.event_id.to_string());
-    assert_eq!(order, [&*requeued, &other, &requeued]);
-    let other_after = delivered[1].at - delivered[0].at;
+    let delay = Duration::from_secs(1);
+    let waited = suite::a_delayed_message_lets_another_pass(
+        backend.bus(),
+        Outcome::Requeue { after: delay },
+        "the requeue and its return",
+    )
+    .await;
     assert!(
-        other_after < Duration::from_millis(500),
-        "the other job waited {other_after:?}"
-    );
-    let waited = delivered[2].at - delivered[0].at;
-    assert!(
-        waited >= Duration::from_millis(990),
+        waited >= delay - Duration::from_millis(10),
         "came back after {waited:?}"
     );
 }
