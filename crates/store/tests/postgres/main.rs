@@ -1,28 +1,16 @@
 //! What only the PostgreSQL backend can show: processes racing to create its database, an
-//! unreachable server, an outage in the middle of work, and its throughput. Its behaviour is
+//! unreachable server, an outage in the middle of work. Its behaviour is
 //! tested with the other backends' in the `stores` target. Each test has a database of its own
 //! (`odto_test_<uuid>`, dropped afterwards), so the tests run in parallel.
 
 mod resilience;
-mod throughput;
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use odto_contracts::{Job, JobType};
-use odto_store::postgres::{PgSettings, PgStore};
-use odto_test_support::TestDatabase;
 use serde_json::json;
 use uuid::Uuid;
-
-/// A store on a fresh database. Keep the database alive as long as the store is used.
-async fn store() -> (PgStore, TestDatabase) {
-    let database = TestDatabase::create().await;
-    let store = PgStore::connect(&PgSettings::new(database.url()))
-        .await
-        .expect("connect to the test database");
-    (store, database)
-}
 
 /// A new job of `job_type` with a small payload, created now.
 fn job(job_type: &str) -> Job {

@@ -1,7 +1,7 @@
-//! How many jobs a second the embedded store sustains: begin+finish pairs alone (as the
-//! PostgreSQL target measures them), and whole lifecycles with their events and statistics (the
-//! all-in-one mode's write load per job). Ignored by default (they measure, they do not check);
-//! run them with
+//! How many whole job lifecycles a second the embedded store sustains, with their events and
+//! statistics: the all-in-one mode's write load per job (begin+finish pairs alone are measured on
+//! every backend by the `stores` target). Ignored by default (it measures, it does not check); run
+//! it with
 //! `cargo test --release -p odto-store --test sqlite -- --ignored --nocapture throughput`.
 
 use std::sync::Arc;
@@ -22,42 +22,6 @@ const JOBS: usize = 20_000;
 const TASKS: usize = 200;
 /// Jobs per `record_created_many` call, and events per batch, as the metrics engine takes them.
 const RECORD_BATCH: usize = 500;
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "a measurement: run with --ignored --nocapture"]
-async fn throughput_of_begin_and_finish_pairs_from_200_tasks() {
-    let (path, _dir) = database();
-    let store = open(&path);
-    let jobs: Arc<Vec<Job>> = Arc::new((0..JOBS).map(|_| job("bench")).collect());
-
-    let started = Instant::now();
-    for chunk in jobs.chunks(RECORD_BATCH) {
-        let batch: Vec<_> = chunk.iter().map(|j| (j.clone(), "c".to_owned())).collect();
-        store.record_created_many(&batch).await.unwrap();
-    }
-    let recorded = started.elapsed();
-
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let tasks =
-        (0..TASKS).map(|_| tokio::spawn(run_pairs(store.clone(), jobs.clone(), next.clone())));
-    join_all(tasks).await.into_iter().for_each(|t| t.unwrap());
-    let paired = started.elapsed();
-
-    println!(
-        "record_created_many: {:.0} jobs/s; begin+finish pairs from {TASKS} tasks: {:.0} pairs/s \
-         ({JOBS} jobs in {paired:.2?})",
-        JOBS as f64 / recorded.as_secs_f64(),
-        JOBS as f64 / paired.as_secs_f64(),
-    );
-}
-
-/// Takes the next job until none is left: begin it, then complete it.
-async fn run_pairs(store: SqliteStore, jobs: Arc<Vec<Job>>, next: Arc<AtomicUsize>) {
-    while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-        pair(&store, job).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a measurement: run with --ignored --nocapture"]

@@ -60,6 +60,13 @@ pub struct Fixture<S: ?Sized> {
     _keep: Box<dyn Any + Send + Sync>,
 }
 
+impl<S: ?Sized> Fixture<S> {
+    /// The store itself, for tasks of their own.
+    pub fn shared(&self) -> Arc<S> {
+        self.store.clone()
+    }
+}
+
 impl<S: ?Sized> Deref for Fixture<S> {
     type Target = S;
 

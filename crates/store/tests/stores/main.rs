@@ -15,3 +15,4 @@ mod idempotency;
 mod lifecycle;
 mod listing;
 mod stats;
+mod throughput;

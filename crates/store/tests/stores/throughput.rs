@@ -1,6 +1,6 @@
-//! How many jobs a second the batched lifecycle writes sustain. Ignored by default (it measures,
-//! it does not check); run it with
-//! `cargo test --release -p odto-store --test postgres -- --ignored --nocapture throughput`.
+//! How many begin+finish pairs a second each job store sustains from 200 concurrent callers, as
+//! the processors call them. Ignored by default (they measure, they do not check); run them with
+//! `cargo test --release -p odto-store --test stores -- --ignored --nocapture throughput`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,10 +8,9 @@ use std::time::Instant;
 
 use futures_util::future::join_all;
 use odto_contracts::Job;
-use odto_store::jobs::{AttemptOutcome, Begin, JobStore, Next};
-use odto_store::postgres::PgStore;
+use odto_store::jobs::{JobStore, Next};
 
-use super::{LEASE, job, now, store};
+use crate::backend::{Backend, finish, job, now, start};
 
 const JOBS: usize = 20_000;
 const TASKS: usize = 200;
@@ -20,8 +19,19 @@ const RECORD_BATCH: usize = 500;
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a measurement: run with --ignored --nocapture"]
-async fn throughput_of_begin_and_finish_pairs_from_200_tasks() {
-    let (store, _db) = store().await;
+async fn throughput_of_begin_and_finish_pairs_on_postgres() {
+    measure(Backend::Real).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+async fn throughput_of_begin_and_finish_pairs_on_sqlite() {
+    measure(Backend::Sqlite).await;
+}
+
+async fn measure(backend: Backend) {
+    let fixture = backend.jobs().await;
+    let store = fixture.shared();
     let jobs: Arc<Vec<Job>> = Arc::new((0..JOBS).map(|_| job("bench")).collect());
 
     let started = Instant::now();
@@ -39,36 +49,18 @@ async fn throughput_of_begin_and_finish_pairs_from_200_tasks() {
     let paired = started.elapsed();
 
     println!(
-        "record_created_many: {:.0} jobs/s; begin+finish pairs from {TASKS} tasks: {:.0} pairs/s \
-         ({JOBS} jobs in {paired:.2?})",
+        "{backend:?}: record_created_many {:.0} jobs/s; begin+finish pairs from {TASKS} tasks: \
+         {:.0} pairs/s ({JOBS} jobs in {paired:.2?})",
         JOBS as f64 / recorded.as_secs_f64(),
         JOBS as f64 / paired.as_secs_f64(),
     );
 }
 
 /// Takes the next job until none is left: begin it, then complete it.
-async fn run_pairs(store: PgStore, jobs: Arc<Vec<Job>>, next: Arc<AtomicUsize>) {
-    loop {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = jobs.get(index) else { return };
-        let Begin::Started(record) = store
-            .begin_attempt(job, "c", "bench", LEASE, now())
-            .await
-            .unwrap()
-        else {
-            panic!("not started");
-        };
+async fn run_pairs(store: Arc<dyn JobStore>, jobs: Arc<Vec<Job>>, next: Arc<AtomicUsize>) {
+    while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+        let record = start(store.as_ref(), job, now()).await;
         let attempt = record.job.attempts.unwrap();
-        let done = store
-            .finish_attempt(
-                job.id,
-                attempt,
-                AttemptOutcome::Completed,
-                Next::Complete,
-                now(),
-            )
-            .await
-            .unwrap();
-        assert!(done.is_some());
+        finish(store.as_ref(), job, attempt, Next::Complete, now()).await;
     }
 }
