@@ -24,8 +24,16 @@ use crate::writer::Write;
 pub enum DbError {
     #[error("cannot open the database {path}: {message}")]
     Open { path: String, message: String },
-    #[error("database error: {0}")]
-    Sqlite(String),
+    /// SQLite refused a statement or a commit; `code` says why when SQLite gave a code (a
+    /// value that could not be decoded has none).
+    #[error("database error: {message}")]
+    Sqlite {
+        message: String,
+        code: Option<rusqlite::ErrorCode>,
+    },
+    /// A read's closure panicked.
+    #[error("a database read panicked: {0}")]
+    Panicked(String),
     /// The writer thread has stopped (the process is shutting down).
     #[error("the database is closed")]
     Closed,
@@ -33,7 +41,10 @@ pub enum DbError {
 
 impl From<rusqlite::Error> for DbError {
     fn from(error: rusqlite::Error) -> Self {
-        Self::Sqlite(error.to_string())
+        Self::Sqlite {
+            code: error.sqlite_error_code(),
+            message: error.to_string(),
+        }
     }
 }
 

@@ -52,7 +52,7 @@ impl Readers {
             result.map_err(DbError::from)
         })
         .await
-        .map_err(|error| DbError::Sqlite(format!("a read panicked: {error}")))?
+        .map_err(|error| DbError::Panicked(error.to_string()))?
     }
 
     fn take(&self) -> Connection {

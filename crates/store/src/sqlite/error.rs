@@ -8,34 +8,33 @@ use rusqlite::ErrorCode;
 
 use crate::StoreError;
 
-/// Classifies an error raised inside a read or write.
-pub(super) fn store_error(error: &rusqlite::Error) -> StoreError {
-    let unavailable = error.sqlite_error_code().is_some_and(|code| {
-        matches!(
-            code,
-            ErrorCode::DatabaseBusy
-                | ErrorCode::DatabaseLocked
-                | ErrorCode::SystemIoFailure
-                | ErrorCode::DiskFull
-                | ErrorCode::CannotOpen
-                | ErrorCode::ReadOnly
-                | ErrorCode::PermissionDenied
-                | ErrorCode::OutOfMemory
-                | ErrorCode::OperationInterrupted
-                | ErrorCode::FileLockingProtocolFailed
-        )
-    });
-    if unavailable {
-        StoreError::Unavailable(error.to_string())
-    } else {
-        StoreError::Corrupt(error.to_string())
+/// Classifies an error of a read or write: SQLite's code says whether the database cannot be
+/// used right now (`Unavailable`) or refused or could not decode the data (`Corrupt`). Errors
+/// of the database itself (it could not be opened, has shut down) are `Unavailable`.
+pub(super) fn db_error(error: DbError) -> StoreError {
+    match &error {
+        DbError::Sqlite { code, .. } if !code.is_some_and(unavailable) => {
+            StoreError::Corrupt(error.to_string())
+        }
+        _ => StoreError::Unavailable(error.to_string()),
     }
 }
 
-/// Classifies an error of the database itself: it could not be opened, has shut down, or could
-/// not begin or commit a transaction (a full disk, an I/O error): all `Unavailable`.
-pub(super) fn db_error(error: DbError) -> StoreError {
-    StoreError::Unavailable(error.to_string())
+/// Codes of a database that cannot be used right now; the caller may retry later.
+fn unavailable(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull
+            | ErrorCode::CannotOpen
+            | ErrorCode::ReadOnly
+            | ErrorCode::PermissionDenied
+            | ErrorCode::OutOfMemory
+            | ErrorCode::OperationInterrupted
+            | ErrorCode::FileLockingProtocolFailed
+    )
 }
 
 /// A value read from a row that this version cannot decode.
@@ -57,7 +56,7 @@ mod tests {
     #[test]
     fn a_busy_or_failing_disk_is_unavailable() {
         for code in [rusqlite::ffi::SQLITE_BUSY, rusqlite::ffi::SQLITE_FULL] {
-            let error = store_error(&sqlite(code));
+            let error = db_error(DbError::from(sqlite(code)));
             assert!(matches!(error, StoreError::Unavailable(_)), "{error:?}");
         }
     }
@@ -70,7 +69,7 @@ mod tests {
             undecodable(3, "not JSON"),
         ];
         for error in errors {
-            let error = store_error(&error);
+            let error = db_error(DbError::from(error));
             assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
         }
     }

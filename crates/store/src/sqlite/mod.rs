@@ -27,7 +27,6 @@ mod writes;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use std::sync::{Arc, Mutex};
 
 use odto_sqlite::Database;
 use rusqlite::Connection;
@@ -87,10 +86,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let failure = Failure::default();
-        let noted = failure.clone();
-        let result = self.db.write(move |c| noted.note(write(c))).await;
-        result.map_err(|e| failure.take().unwrap_or_else(|| error::db_error(e)))
+        self.db.write(write).await.map_err(error::db_error)
     }
 
     /// Runs `read` on a reader connection.
@@ -99,10 +95,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let failure = Failure::default();
-        let noted = failure.clone();
-        let result = self.db.read(move |c| noted.note(read(c))).await;
-        result.map_err(|e| failure.take().unwrap_or_else(|| error::db_error(e)))
+        self.db.read(read).await.map_err(error::db_error)
     }
 
     /// Whether the database answers a query.
@@ -110,25 +103,5 @@ impl SqliteStore {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())))
             .await
             .is_ok()
-    }
-}
-
-/// The classified error of a closure: `odto-sqlite` hands errors back as text, which no longer
-/// says whether the database is unreachable or its data unreadable, so the closure notes it here.
-#[derive(Clone, Default)]
-struct Failure(Arc<Mutex<Option<StoreError>>>);
-
-impl Failure {
-    fn note<T>(&self, result: rusqlite::Result<T>) -> rusqlite::Result<T> {
-        if let Err(error) = &result
-            && let Ok(mut slot) = self.0.lock()
-        {
-            *slot = Some(error::store_error(error));
-        }
-        result
-    }
-
-    fn take(&self) -> Option<StoreError> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
