@@ -20,7 +20,6 @@ mod jobs;
 mod metrics;
 mod openapi;
 mod params;
-mod postgres;
 mod routes;
 mod views;
 
@@ -34,12 +33,10 @@ use odto_bus::rabbitmq::management::ManagementInspector;
 use odto_store::dead_letters::DeadLetterStore;
 use odto_store::events::EventStore;
 use odto_store::jobs::JobStore;
-use odto_store::postgres::PgSettings;
+use odto_store::postgres::{LazyPgStore, PgSettings};
 use odto_store::redis::RedisStats;
 use odto_store::stats::StatsStore;
 use tokio::net::TcpListener;
-
-use crate::postgres::LazyPgStore;
 
 pub use config::ReadModelConfig;
 pub use error::{ReadError, StartError};
@@ -85,6 +82,7 @@ impl Application {
             url: config.postgres_url.clone(),
             max_connections: config.postgres_max_connections,
             connect_timeout: config.store_timeout().min(Duration::from_secs(3)),
+            statement_timeout: Some(config.store_timeout()),
         };
         let postgres = Arc::new(LazyPgStore::new(settings));
         // Connect (and migrate) now rather than on the first request; failing is fine here.

@@ -113,18 +113,15 @@ pub struct JobQuery {
 /// Jobs and attempts.
 #[async_trait]
 pub trait JobStore: Send + Sync + 'static {
-    /// Records a job as PENDING (revision 0) unless it is already known; returns whether it was
-    /// new. Used on `job.created`, by whichever service sees the job first.
-    async fn record_created(&self, job: &Job, correlation_id: &str) -> Result<bool, StoreError>;
+    /// Records jobs (job, correlation id) as PENDING (revision 0), skipping the ones already
+    /// known (a job twice in `jobs` counts once); returns how many were new. Used on
+    /// `job.created`, by whichever service sees the job first, in batches.
+    async fn record_created_many(&self, jobs: &[(Job, String)]) -> Result<u64, StoreError>;
 
-    /// [`JobStore::record_created`] for many jobs (job, correlation id); returns how many were
-    /// new. Backends should override it with one statement.
-    async fn record_created_many(&self, jobs: &[(Job, String)]) -> Result<u64, StoreError> {
-        let mut new = 0;
-        for (job, correlation_id) in jobs {
-            new += u64::from(self.record_created(job, correlation_id).await?);
-        }
-        Ok(new)
+    /// [`JobStore::record_created_many`] for one job; returns whether it was new.
+    async fn record_created(&self, job: &Job, correlation_id: &str) -> Result<bool, StoreError> {
+        let jobs = [(job.clone(), correlation_id.to_owned())];
+        Ok(self.record_created_many(&jobs).await? == 1)
     }
 
     /// Starts the next attempt of `job` (recording it first if unknown): PENDING, or EXECUTING

@@ -1,6 +1,6 @@
-//! The batched writes of the job lifecycle: recording new jobs, beginning and finishing
-//! attempts. Each is a [`Work`] whose batch is one transaction: lock the jobs (in id order),
-//! decide every request with [`Locked`], write the result with multi-row statements.
+//! The batched writes of the job lifecycle: beginning and finishing attempts. Each is a
+//! [`Work`] whose batch is one transaction: lock the jobs (in id order), decide every request
+//! with [`Locked`], write the result with multi-row statements.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -16,36 +16,6 @@ use super::writes;
 use crate::StoreError;
 use crate::jobs::{AttemptOutcome, Begin, JobRecord, Next};
 use crate::lifecycle::Locked;
-
-/// [`crate::jobs::JobStore::record_created`], batched: one `INSERT … ON CONFLICT DO NOTHING`.
-pub(super) struct RecordWork {
-    pool: PgPool,
-}
-
-impl RecordWork {
-    pub fn new(pool: PgPool) -> RecordWork {
-        RecordWork { pool }
-    }
-}
-
-impl Work for RecordWork {
-    type Request = (Job, String);
-    /// Whether the job was new.
-    type Reply = bool;
-
-    async fn run(&self, batch: &[(Job, String)]) -> Result<Vec<bool>, StoreError> {
-        let jobs: Vec<_> = batch.iter().map(|(j, c)| (j, c.as_str())).collect();
-        let mut new: HashSet<Uuid> = retry_conflicts(|| async {
-            let mut connection = self.pool.acquire().await?;
-            writes::insert_jobs(&mut connection, &by_id(&jobs)).await
-        })
-        .await?
-        .into_iter()
-        .collect();
-        // A job twice in one batch was new only the first time.
-        Ok(batch.iter().map(|(job, _)| new.remove(&job.id)).collect())
-    }
-}
 
 /// One [`crate::jobs::JobStore::begin_attempt`] call.
 pub(super) struct BeginRequest {
@@ -113,7 +83,7 @@ async fn lock_or_record(
 }
 
 /// Jobs sorted by id with repeats removed (the first of each kept): the lock order.
-fn by_id<'a>(jobs: &[(&'a Job, &'a str)]) -> Vec<(&'a Job, &'a str)> {
+pub(super) fn by_id<'a>(jobs: &[(&'a Job, &'a str)]) -> Vec<(&'a Job, &'a str)> {
     let mut sorted = jobs.to_vec();
     sorted.sort_by_key(|(job, _)| job.id);
     sorted.dedup_by_key(|(job, _)| job.id);

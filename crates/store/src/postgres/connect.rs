@@ -19,7 +19,8 @@ const DUPLICATE_DATABASE: &str = "42P04";
 const UNIQUE_VIOLATION: &str = "23505";
 
 /// Creates the database if needed, migrates it, and returns a pool that connects lazily, so a
-/// PostgreSQL restart later on costs failed calls, not a broken store.
+/// PostgreSQL restart later on costs failed calls, not a broken store. The statement timeout,
+/// if any, is the pool's only: migrating may wait on another process's migration lock.
 pub(super) async fn open(settings: &PgSettings) -> Result<PgPool, StoreError> {
     let options: PgConnectOptions = settings
         .url
@@ -31,6 +32,11 @@ pub(super) async fn open(settings: &PgSettings) -> Result<PgPool, StoreError> {
     // Closing ends the session, which also frees the migrator's advisory lock if it failed.
     let _ = connection.close().await;
     migrated?;
+    let options = match settings.statement_timeout {
+        // Milliseconds, at least 1: PostgreSQL reads 0 as "no limit".
+        Some(limit) => options.options([("statement_timeout", limit.as_millis().max(1))]),
+        None => options,
+    };
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections.max(1))
         .acquire_timeout(settings.connect_timeout)

@@ -7,8 +7,8 @@ use crate::StoreError;
 /// Transactions re-run after a deadlock or serialization failure before giving up.
 const CONFLICT_RETRIES: usize = 3;
 
-/// Unreachable server, exhausted pool and server-side shutdowns are `Unavailable` (the caller
-/// may retry later); everything else means the data or the query is wrong: `Corrupt`.
+/// Unreachable server, exhausted pool, server-side shutdowns and timeouts are `Unavailable` (the
+/// caller may retry later); everything else means the data or the query is wrong: `Corrupt`.
 pub(super) fn store_error(error: sqlx::Error) -> StoreError {
     if is_unavailable(&error) {
         StoreError::Unavailable(error.to_string())
@@ -29,11 +29,12 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // 08: connection exception, 53: insufficient resources, 57P: operator intervention
             // (shutdown, crash, not accepting connections yet), 40: conflicts left after retries,
-            // 3D000: the database was dropped.
+            // 3D000: the database was dropped, 57014: cancelled (the statement timeout).
             ["08", "53", "57P", "40"]
                 .iter()
                 .any(|c| code.starts_with(c))
                 || code == "3D000"
+                || code == "57014"
         }),
         _ => false,
     }

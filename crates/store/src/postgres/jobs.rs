@@ -1,5 +1,5 @@
-//! [`JobStore`] on PostgreSQL: the lifecycle writes go through the batchers (see
-//! [`super::attempts`]); manual actions and reads are plain statements.
+//! [`JobStore`] on PostgreSQL: beginning and finishing attempts go through the batchers (see
+//! [`super::attempts`]); recording jobs, manual actions and reads are plain statements.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use odto_contracts::Job;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::attempts::{BeginRequest, FinishRequest};
+use super::attempts::{BeginRequest, FinishRequest, by_id};
 use super::error::{retry_conflicts, store_error};
 use super::rows::{AttemptRow, JobRow, job_columns, records};
 use super::{PgStore, writes};
@@ -24,20 +24,6 @@ use crate::{Page, StoreError};
 const MAX_PAGE: u32 = 500;
 
 impl PgStore {
-    /// Records many jobs as PENDING (revision 0) in one statement, skipping the ones already
-    /// known; returns how many were new. For consumers that see `job.created` in batches.
-    pub async fn record_created_many(&self, jobs: &[(Job, String)]) -> Result<u64, StoreError> {
-        let mut jobs: Vec<_> = jobs.iter().map(|(j, c)| (j, c.as_str())).collect();
-        jobs.sort_by_key(|(job, _)| job.id); // the lock order, see `writes`
-        jobs.dedup_by_key(|(job, _)| job.id);
-        let new = retry_conflicts(|| async {
-            let mut connection = self.pool.acquire().await?;
-            writes::insert_jobs(&mut connection, &jobs).await
-        })
-        .await?;
-        Ok(new.len() as u64)
-    }
-
     /// Runs a manual action on one job in its own transaction.
     async fn transition(
         &self,
@@ -58,14 +44,16 @@ impl PgStore {
 
 #[async_trait]
 impl JobStore for PgStore {
-    async fn record_created(&self, job: &Job, correlation_id: &str) -> Result<bool, StoreError> {
-        self.records
-            .call((job.clone(), correlation_id.to_owned()))
-            .await
-    }
-
+    /// One statement (not batched with other callers: a caller brings its own batch).
     async fn record_created_many(&self, jobs: &[(Job, String)]) -> Result<u64, StoreError> {
-        PgStore::record_created_many(self, jobs).await
+        let jobs: Vec<_> = jobs.iter().map(|(j, c)| (j, c.as_str())).collect();
+        let jobs = by_id(&jobs);
+        let new = retry_conflicts(|| async {
+            let mut connection = self.pool.acquire().await?;
+            writes::insert_jobs(&mut connection, &jobs).await
+        })
+        .await?;
+        Ok(new.len() as u64)
     }
 
     async fn begin_attempt(

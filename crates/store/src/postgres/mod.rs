@@ -1,13 +1,15 @@
 //! The PostgreSQL backend: [`PgStore`] implements [`JobStore`](crate::jobs::JobStore),
 //! [`EventStore`](crate::events::EventStore) and [`DeadLetterStore`](crate::dead_letters::DeadLetterStore)
-//! on one connection pool. The schema is in `crates/store/migrations/` (embedded, applied by
-//! [`PgStore::connect`]).
+//! on one connection pool; [`LazyPgStore`] is a `PgStore` connected on first use, for services
+//! that start (and report not-ready) while PostgreSQL is down. The schema is in
+//! `crates/store/migrations/` (embedded, applied by [`PgStore::connect`]).
 //!
 //! Throughput: a processor begins and finishes attempts from hundreds of tasks at once, and one
 //! statement per state change would cap the pipeline near a thousand jobs a second on a small
-//! machine. So concurrent `record_created`, `begin_attempt` and `finish_attempt` calls are handed
-//! to batching tasks (`batcher.rs`) that serve whatever is waiting in one transaction of
-//! multi-row statements; `append` and [`PgStore::record_created_many`] are one statement per call.
+//! machine. So concurrent `begin_attempt` and `finish_attempt` calls are handed to batching
+//! tasks (`batcher.rs`) that serve whatever is waiting in one transaction of multi-row
+//! statements; `append` and `record_created_many` are one statement per call, their callers
+//! bringing batches of their own.
 
 mod attempts;
 mod batcher;
@@ -16,6 +18,7 @@ mod dead_letters;
 mod error;
 mod events;
 mod jobs;
+mod lazy;
 mod rows;
 mod writes;
 
@@ -24,10 +27,11 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use self::attempts::{BeginWork, FinishWork, RecordWork};
+use self::attempts::{BeginWork, FinishWork};
 use self::batcher::Batcher;
 use crate::StoreError;
 
+pub use self::lazy::LazyPgStore;
 pub use crate::jobs::DEFAULT_MAX_ATTEMPTS;
 
 /// Where and how to reach PostgreSQL.
@@ -39,15 +43,21 @@ pub struct PgSettings {
     pub max_connections: u32,
     /// How long any call waits for a connection before failing as unavailable.
     pub connect_timeout: Duration,
+    /// Longest a statement may run before PostgreSQL cancels it (its `statement_timeout`, set
+    /// on the pool's connections; the start-up migration is exempt, since it may wait for
+    /// another process's). `None`: no limit. [`LazyPgStore`] also bounds its calls with it.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl PgSettings {
-    /// Settings for `url` with the default pool size (16) and timeout (3 s).
+    /// Settings for `url` with the default pool size (16), connect timeout (3 s) and no
+    /// statement timeout.
     pub fn new(url: impl Into<String>) -> PgSettings {
         PgSettings {
             url: url.into(),
             max_connections: 16,
             connect_timeout: Duration::from_secs(3),
+            statement_timeout: None,
         }
     }
 }
@@ -64,6 +74,7 @@ impl fmt::Debug for PgSettings {
             .field("url", &redact(&self.url))
             .field("max_connections", &self.max_connections)
             .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
 }
@@ -97,7 +108,6 @@ fn redact(url: &str) -> String {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
-    records: Batcher<RecordWork>,
     begins: Batcher<BeginWork>,
     finishes: Batcher<FinishWork>,
 }
@@ -121,7 +131,6 @@ impl PgStore {
     pub async fn connect(settings: &PgSettings) -> Result<PgStore, StoreError> {
         let pool = connect::open(settings).await?;
         Ok(PgStore {
-            records: Batcher::start(RecordWork::new(pool.clone())),
             begins: Batcher::start(BeginWork::new(pool.clone())),
             finishes: Batcher::start(FinishWork::new(pool.clone())),
             pool,

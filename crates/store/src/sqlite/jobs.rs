@@ -24,11 +24,6 @@ const MAX_PAGE: u32 = 500;
 
 #[async_trait]
 impl JobStore for SqliteStore {
-    async fn record_created(&self, job: &Job, correlation_id: &str) -> Result<bool, StoreError> {
-        let job = NewJob::new(job, correlation_id);
-        self.write(move |c| writes::insert_job(c, &job)).await
-    }
-
     async fn record_created_many(&self, jobs: &[(Job, String)]) -> Result<u64, StoreError> {
         let jobs: Vec<NewJob> = jobs.iter().map(|(j, c)| NewJob::new(j, c)).collect();
         self.write(move |c| {
