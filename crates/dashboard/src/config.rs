@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use odto_settings::{DEFAULT_GATEWAY_URL, DEFAULT_READ_MODEL_URL, GatewayUrl, ReadModelUrl};
+
 use crate::build_info;
 use crate::doctor::Mode;
-
-pub const DEFAULT_READ_MODEL_URL: &str = "http://127.0.0.1:8080";
-pub const DEFAULT_GATEWAY_URL: &str = "http://127.0.0.1:3000";
 
 /// How to run the dashboard.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,12 +91,10 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct Options {
-    /// Base URL of the read model.
-    #[arg(long, env = "ODTO_READ_MODEL_URL", default_value = DEFAULT_READ_MODEL_URL, global = true)]
-    pub read_model_url: String,
-    /// Base URL of the gateway.
-    #[arg(long, env = "ODTO_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, global = true)]
-    pub gateway_url: String,
+    #[command(flatten)]
+    pub read_model: ReadModelUrl,
+    #[command(flatten)]
+    pub gateway: GatewayUrl,
     /// Milliseconds between two polls (100 to 3600000).
     #[arg(long, env = "ODTO_DASHBOARD_REFRESH_MS", default_value_t = 1_000,
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
@@ -125,8 +122,8 @@ pub struct Options {
 impl Options {
     pub fn config(&self) -> DashboardConfig {
         DashboardConfig {
-            read_model_url: self.read_model_url.clone(),
-            gateway_url: self.gateway_url.clone(),
+            read_model_url: self.read_model.url.clone(),
+            gateway_url: self.gateway.url.clone(),
             refresh: Duration::from_millis(self.refresh_ms),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             allow_launcher: !self.server_mode,

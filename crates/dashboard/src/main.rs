@@ -8,6 +8,7 @@ use clap::Parser;
 use odd_dashboard::config::{Cli, Command, Options};
 use odd_dashboard::doctor::{self, Environment};
 use odd_dashboard::logging;
+use odto_settings::BackendSettings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,8 +30,10 @@ fn main() -> ExitCode {
 fn environment(options: &Options) -> Environment {
     Environment {
         odto_bin: options.odto_bin.clone(),
-        gateway_url: options.gateway_url.clone(),
-        read_model_url: options.read_model_url.clone(),
+        gateway_url: options.gateway.url.clone(),
+        read_model_url: options.read_model.url.clone(),
+        // Only malformed UTF-8 fails here; the checks then look at the local defaults.
+        backends: odto_settings::from_env().unwrap_or_else(|_| BackendSettings::local()),
         var: |name| std::env::var(name).ok().filter(|v| !v.is_empty()),
     }
 }

@@ -19,6 +19,7 @@ use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
 use odto_bus::{BusError, JobBus, MessageHandler};
 use odto_contracts::{EventEnvelope, Producer};
 use odto_gateway::{AppState, GatewayMetrics, Intake, router};
+use odto_store::postgres::{LazyPgStore, PgSettings};
 use odto_store::redis::RedisIdempotency;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -67,12 +68,12 @@ fn app(bus: Arc<dyn JobBus>) -> axum::Router {
         Duration::from_secs(60),
         metrics.clone(),
     );
-    let jobs = odto_gateway::JobStoreSource::Connect(odto_store::postgres::PgSettings::new(
+    let jobs = LazyPgStore::new(PgSettings::new(
         "postgres://postgres@127.0.0.1:5432/odto_bench",
     ));
     router(AppState {
         intake,
-        actions: Arc::new(odto_gateway::Actions::new(jobs)),
+        jobs: Arc::new(jobs),
         metrics,
         max_body_bytes: 256 * 1024,
         job_location_base: "http://127.0.0.1:8080".into(),

@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use odto_bus::rabbitmq::redact_url;
+use odto_settings::{BackendSettings, ReadModelUrl};
 
 /// How the gateway listens, where its backends are, and its limits.
-#[derive(Clone, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct GatewayConfig {
     /// Address the HTTP API listens on.
     #[arg(
@@ -16,36 +16,10 @@ pub struct GatewayConfig {
     )]
     pub listen: SocketAddr,
 
-    /// RabbitMQ URL (the bus).
-    #[arg(
-        long,
-        env = "ODTO_RABBITMQ_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
-        hide_env_values = true
-    )]
-    pub rabbitmq_url: String,
-
-    /// Redis URL (idempotency keys).
-    #[arg(
-        long,
-        env = "ODTO_REDIS_URL",
-        default_value = "redis://127.0.0.1:6379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
-
-    /// PostgreSQL URL (the job store, for cancel and retry); connected on first use.
-    #[arg(
-        long,
-        env = "ODTO_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/odto",
-        hide_env_values = true
-    )]
-    pub postgres_url: String,
-
-    /// Prefix of every Redis key this service writes.
-    #[arg(long, env = "ODTO_REDIS_PREFIX", default_value = "odto")]
-    pub redis_prefix: String,
+    /// RabbitMQ (the bus), Redis (idempotency keys), PostgreSQL (the job store, for cancel
+    /// and retry; connected on first use), the Redis key prefix and the instance id.
+    #[command(flatten)]
+    pub backends: BackendSettings,
 
     /// How long an idempotency key is remembered, in seconds.
     #[arg(
@@ -67,17 +41,9 @@ pub struct GatewayConfig {
     #[arg(long, env = "ODTO_GATEWAY_PUBLISH_CHANNELS", default_value_t = 2)]
     pub publish_channels: usize,
 
-    /// Public URL of the read model; the `Location` of an accepted job points there.
-    #[arg(
-        long,
-        env = "ODTO_READ_MODEL_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub read_model_url: String,
-
-    /// Identifies this process in event envelopes (default: host name and process id).
-    #[arg(long, env = "ODTO_INSTANCE_ID")]
-    pub instance_id: Option<String>,
+    /// The read model, where the `Location` of an accepted job points.
+    #[command(flatten)]
+    pub read_model: ReadModelUrl,
 }
 
 impl GatewayConfig {
@@ -85,16 +51,17 @@ impl GatewayConfig {
     pub fn for_tests(rabbitmq_url: String, redis_url: String, redis_prefix: String) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            rabbitmq_url,
-            redis_url,
-            redis_prefix,
-            postgres_url: "postgres://postgres@127.0.0.1:5432/odto".into(),
+            backends: BackendSettings {
+                rabbitmq_url: Some(rabbitmq_url),
+                redis_url: Some(redis_url),
+                redis_prefix,
+                ..BackendSettings::local()
+            },
             idempotency_retention_secs: 86_400,
             max_body_bytes: 256 * 1024,
             publish_timeout_ms: 5_000,
             publish_channels: 2,
-            read_model_url: "http://127.0.0.1:8080".into(),
-            instance_id: None,
+            read_model: ReadModelUrl::new(odto_settings::DEFAULT_READ_MODEL_URL),
         }
     }
 
@@ -104,35 +71,5 @@ impl GatewayConfig {
 
     pub fn publish_timeout(&self) -> Duration {
         Duration::from_millis(self.publish_timeout_ms)
-    }
-
-    /// The configured instance id, or `<hostname>-<pid>`.
-    pub fn instance_id(&self) -> String {
-        self.instance_id.clone().unwrap_or_else(|| {
-            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_owned())
-                .unwrap_or_else(|_| "localhost".into());
-            format!("{host}-{}", std::process::id())
-        })
-    }
-}
-
-impl std::fmt::Debug for GatewayConfig {
-    // Backend URLs may carry passwords.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GatewayConfig")
-            .field("listen", &self.listen)
-            .field("rabbitmq_url", &redact_url(&self.rabbitmq_url))
-            .field("redis_url", &redact_url(&self.redis_url))
-            .field("postgres_url", &redact_url(&self.postgres_url))
-            .field("redis_prefix", &self.redis_prefix)
-            .field(
-                "idempotency_retention_secs",
-                &self.idempotency_retention_secs,
-            )
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("publish_timeout_ms", &self.publish_timeout_ms)
-            .field("read_model_url", &self.read_model_url)
-            .finish_non_exhaustive()
     }
 }

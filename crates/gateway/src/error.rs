@@ -1,10 +1,13 @@
-//! The gateway's failures, each mapped to one stable JSON error code and HTTP status.
+//! The gateway's failures, each mapped to one stable JSON error code and HTTP status, and
+//! logged in one place: where a failure becomes an answer ([`ApiError::from`]).
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use odto_bus::BusError;
-use odto_contracts::Violation;
+use odto_contracts::{JobStatus, Violation};
 use odto_http::{ApiError, ErrorDetail};
 use odto_store::StoreError;
+use uuid::Uuid;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,10 +23,10 @@ pub enum StartError {
     Redis(#[from] StoreError),
 }
 
-/// Why a submission was not accepted. Nothing was published in any of these cases
-/// (for `Broker`: nothing the gateway reported as accepted).
+/// Why a request failed. For a submission, nothing was published in any of these cases (for
+/// `Broker`: nothing the gateway reported as accepted).
 #[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
+pub enum GatewayError {
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
     #[error("request body larger than {limit} bytes")]
@@ -46,9 +49,25 @@ pub enum SubmitError {
     IdempotencyUnavailable(StoreError),
     #[error("the job could not be stored on the message broker: {0}")]
     Broker(BusError),
+    #[error("{0} is not a canonical UUID")]
+    InvalidJobId(String),
+    #[error("no job {0}")]
+    JobNotFound(Uuid),
+    #[error("cannot {action} a {status} job; only {allowed} jobs")]
+    InvalidJobState {
+        action: &'static str,
+        status: JobStatus,
+        allowed: &'static str,
+    },
+    #[error("the job store is unavailable: {0}")]
+    StoreUnavailable(StoreError),
+    #[error("cancelled, but the event was not published: {0}")]
+    CancelNotAnnounced(BusError),
+    #[error("the job is PENDING again but was not enqueued: {0}; retry the request")]
+    RetryNotEnqueued(BusError),
 }
 
-impl SubmitError {
+impl GatewayError {
     /// The stable machine-readable code of this failure.
     pub fn code(&self) -> &'static str {
         match self {
@@ -62,7 +81,13 @@ impl SubmitError {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyInProgress => "idempotency_key_in_progress",
             Self::IdempotencyUnavailable(_) => "idempotency_unavailable",
-            Self::Broker(_) => "broker_unavailable",
+            Self::Broker(_) | Self::CancelNotAnnounced(_) | Self::RetryNotEnqueued(_) => {
+                "broker_unavailable"
+            }
+            Self::InvalidJobId(_) => "invalid_job_id",
+            Self::JobNotFound(_) => "job_not_found",
+            Self::InvalidJobState { .. } => "invalid_job_state",
+            Self::StoreUnavailable(_) => "store_unavailable",
         }
     }
 
@@ -74,10 +99,16 @@ impl SubmitError {
             | Self::MalformedJson(_)
             | Self::InvalidJob(_)
             | Self::IdempotencyKeyMismatch
-            | Self::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            | Self::InvalidIdempotencyKey
+            | Self::InvalidJobId(_) => StatusCode::BAD_REQUEST,
+            Self::JobNotFound(_) => StatusCode::NOT_FOUND,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::IdempotencyKeyInProgress => StatusCode::CONFLICT,
-            Self::IdempotencyUnavailable(_) | Self::Broker(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::IdempotencyKeyInProgress | Self::InvalidJobState { .. } => StatusCode::CONFLICT,
+            Self::IdempotencyUnavailable(_)
+            | Self::Broker(_)
+            | Self::StoreUnavailable(_)
+            | Self::CancelNotAnnounced(_)
+            | Self::RetryNotEnqueued(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -85,16 +116,23 @@ impl SubmitError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             Self::IdempotencyKeyInProgress => Some(1),
-            Self::IdempotencyUnavailable(_) | Self::Broker(_) => Some(2),
+            Self::IdempotencyUnavailable(_)
+            | Self::Broker(_)
+            | Self::StoreUnavailable(_)
+            | Self::CancelNotAnnounced(_)
+            | Self::RetryNotEnqueued(_) => Some(2),
             _ => None,
         }
     }
 }
 
-impl From<SubmitError> for ApiError {
-    fn from(error: SubmitError) -> Self {
+impl From<GatewayError> for ApiError {
+    fn from(error: GatewayError) -> Self {
+        if error.status().is_server_error() {
+            tracing::warn!(code = error.code(), %error, "request failed");
+        }
         let details = match &error {
-            SubmitError::InvalidJob(violations) => violations.iter().map(detail).collect(),
+            GatewayError::InvalidJob(violations) => violations.iter().map(detail).collect(),
             _ => Vec::new(),
         };
         let api =
@@ -103,6 +141,12 @@ impl From<SubmitError> for ApiError {
             Some(seconds) => api.with_retry_after(seconds),
             None => api,
         }
+    }
+}
+
+impl IntoResponse for GatewayError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
     }
 }
 

@@ -15,19 +15,19 @@ use odto_store::jobs::JobRecord;
 use tracing::warn;
 use uuid::Uuid;
 
-use crate::error::SubmitError;
+use crate::error::GatewayError;
 use crate::metrics::GatewayMetrics;
 
 /// What became of an accepted submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Submitted {
     /// Published now.
     Accepted(JobAccepted),
     /// A repeat of an earlier request with the same idempotency key: nothing was published.
     Replayed(JobAccepted),
 }
 
-impl Outcome {
+impl Submitted {
     pub fn accepted(&self) -> JobAccepted {
         match self {
             Self::Accepted(accepted) | Self::Replayed(accepted) => *accepted,
@@ -78,7 +78,7 @@ impl Intake {
         key: Option<&str>,
         fingerprint: &str,
         correlation_id: &str,
-    ) -> Result<Outcome, SubmitError> {
+    ) -> Result<Submitted, GatewayError> {
         let event = self.created_event(submission.job, correlation_id);
         let accepted = JobAccepted {
             job_id: event.payload.id,
@@ -88,7 +88,7 @@ impl Intake {
             None => self
                 .publish(&event)
                 .await
-                .map(|()| Outcome::Accepted(accepted)),
+                .map(|()| Submitted::Accepted(accepted)),
             Some(key) => self.publish_once(key, fingerprint, &event, accepted).await,
         };
         self.metrics.record_outcome(&outcome);
@@ -131,8 +131,8 @@ impl Intake {
         }
     }
 
-    async fn publish(&self, event: &EventEnvelope) -> Result<(), SubmitError> {
-        self.bus.enqueue(event).await.map_err(SubmitError::Broker)
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), GatewayError> {
+        self.bus.enqueue(event).await.map_err(GatewayError::Broker)
     }
 
     /// Claims the key, publishes, then records the answer; on failure the key is freed again
@@ -143,7 +143,7 @@ impl Intake {
         fingerprint: &str,
         event: &EventEnvelope,
         accepted: JobAccepted,
-    ) -> Result<Outcome, SubmitError> {
+    ) -> Result<Submitted, GatewayError> {
         let response = serde_json::to_string(&accepted).map_err(|e| corrupt(e.to_string()))?;
         let mut record = IdempotencyRecord {
             state: RecordState::InProgress,
@@ -151,7 +151,7 @@ impl Intake {
             response,
         };
         let claim = self.keys.claim(key, &record, self.retention).await;
-        match claim.map_err(SubmitError::IdempotencyUnavailable)? {
+        match claim.map_err(GatewayError::IdempotencyUnavailable)? {
             Claim::Existing(previous) => return replay(previous, fingerprint),
             Claim::Acquired => {}
         }
@@ -167,22 +167,22 @@ impl Intake {
             // be told "in progress" until the key expires.
             warn!(%error, "could not mark an idempotency key completed");
         }
-        Ok(Outcome::Accepted(accepted))
+        Ok(Submitted::Accepted(accepted))
     }
 }
 
-fn replay(previous: IdempotencyRecord, fingerprint: &str) -> Result<Outcome, SubmitError> {
+fn replay(previous: IdempotencyRecord, fingerprint: &str) -> Result<Submitted, GatewayError> {
     if previous.fingerprint != fingerprint {
-        return Err(SubmitError::IdempotencyKeyReused);
+        return Err(GatewayError::IdempotencyKeyReused);
     }
     match previous.state {
-        RecordState::InProgress => Err(SubmitError::IdempotencyKeyInProgress),
+        RecordState::InProgress => Err(GatewayError::IdempotencyKeyInProgress),
         RecordState::Completed => serde_json::from_str(&previous.response)
-            .map(Outcome::Replayed)
+            .map(Submitted::Replayed)
             .map_err(|e| corrupt(e.to_string())),
     }
 }
 
-fn corrupt(message: String) -> SubmitError {
-    SubmitError::IdempotencyUnavailable(StoreError::Corrupt(message))
+fn corrupt(message: String) -> GatewayError {
+    GatewayError::IdempotencyUnavailable(StoreError::Corrupt(message))
 }

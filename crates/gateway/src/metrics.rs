@@ -2,8 +2,8 @@
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
 
-use crate::error::SubmitError;
-use crate::intake::Outcome;
+use crate::error::GatewayError;
+use crate::intake::Submitted;
 use odto_http::ServiceMetrics;
 
 /// Counters of accepted, replayed and refused jobs, and the broker connection state.
@@ -56,16 +56,16 @@ impl GatewayMetrics {
         }
     }
 
-    pub fn record_outcome(&self, outcome: &Result<Outcome, SubmitError>) {
+    pub fn record_outcome(&self, outcome: &Result<Submitted, GatewayError>) {
         match outcome {
-            Ok(Outcome::Accepted(_)) => self.accepted.inc(),
-            Ok(Outcome::Replayed(_)) => self.replayed.inc(),
+            Ok(Submitted::Accepted(_)) => self.accepted.inc(),
+            Ok(Submitted::Replayed(_)) => self.replayed.inc(),
             Err(error) => self.record_rejection(error),
         }
     }
 
     /// Counts a refused submission; the label is the stable error code, a bounded set.
-    pub fn record_rejection(&self, error: &SubmitError) {
+    pub fn record_rejection(&self, error: &GatewayError) {
         self.rejected.with_label_values(&[error.code()]).inc();
     }
 

@@ -1,18 +1,18 @@
 //! Reading a submission off an HTTP request: content type, size cap, JSON, idempotency key.
-//! Each failure is a distinct [`SubmitError`], so clients get a precise, stable error code.
+//! Each failure is a distinct [`GatewayError`], so clients get a precise, stable error code.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
-use crate::error::SubmitError;
+use crate::error::GatewayError;
 
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 const MAX_KEY_LEN: usize = 255;
 
 /// Refuses anything but `application/json` (parameters such as `charset` are fine).
-pub fn require_json(headers: &HeaderMap) -> Result<(), SubmitError> {
+pub fn require_json(headers: &HeaderMap) -> Result<(), GatewayError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -21,7 +21,7 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), SubmitError> {
         .map(str::trim);
     match essence {
         Some(essence) if essence.eq_ignore_ascii_case("application/json") => Ok(()),
-        _ => Err(SubmitError::UnsupportedMediaType),
+        _ => Err(GatewayError::UnsupportedMediaType),
     }
 }
 
@@ -30,7 +30,7 @@ pub async fn read_json(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
-) -> Result<Value, SubmitError> {
+) -> Result<Value, GatewayError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok());
@@ -38,28 +38,28 @@ pub async fn read_json(
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|len| len > limit)
     {
-        return Err(SubmitError::TooLarge { limit });
+        return Err(GatewayError::TooLarge { limit });
     }
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(SubmitError::TooLarge { limit });
+            return Err(GatewayError::TooLarge { limit });
         }
-        Err(error) => return Err(SubmitError::UnreadableBody(error.to_string())),
+        Err(error) => return Err(GatewayError::UnreadableBody(error.to_string())),
     };
-    serde_json::from_slice(&bytes).map_err(|e| SubmitError::MalformedJson(e.to_string()))
+    serde_json::from_slice(&bytes).map_err(|e| GatewayError::MalformedJson(e.to_string()))
 }
 
 /// The `Idempotency-Key` header, if any: 1–255 visible ASCII characters.
-pub fn header_key(headers: &HeaderMap) -> Result<Option<String>, SubmitError> {
+pub fn header_key(headers: &HeaderMap) -> Result<Option<String>, GatewayError> {
     let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
         return Ok(None);
     };
     let key = value
         .to_str()
-        .map_err(|_| SubmitError::InvalidIdempotencyKey)?;
+        .map_err(|_| GatewayError::InvalidIdempotencyKey)?;
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(SubmitError::InvalidIdempotencyKey);
+        return Err(GatewayError::InvalidIdempotencyKey);
     }
     Ok(Some(key.to_owned()))
 }
@@ -69,9 +69,9 @@ pub fn header_key(headers: &HeaderMap) -> Result<Option<String>, SubmitError> {
 pub fn effective_key(
     header: Option<String>,
     body: Option<String>,
-) -> Result<Option<String>, SubmitError> {
+) -> Result<Option<String>, GatewayError> {
     match (header, body) {
-        (Some(header), Some(body)) if header != body => Err(SubmitError::IdempotencyKeyMismatch),
+        (Some(header), Some(body)) if header != body => Err(GatewayError::IdempotencyKeyMismatch),
         (header, body) => Ok(header.or(body)),
     }
 }
@@ -158,7 +158,7 @@ mod tests {
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
         assert!(matches!(
             require_json(&headers),
-            Err(SubmitError::UnsupportedMediaType)
+            Err(GatewayError::UnsupportedMediaType)
         ));
     }
 
@@ -169,7 +169,7 @@ mod tests {
         assert_eq!(effective_key(None, key("b")).unwrap(), key("b"));
         assert!(matches!(
             effective_key(key("a"), key("b")),
-            Err(SubmitError::IdempotencyKeyMismatch)
+            Err(GatewayError::IdempotencyKeyMismatch)
         ));
     }
 }

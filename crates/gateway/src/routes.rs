@@ -2,23 +2,25 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Extension, Json, Router, middleware};
 use chrono::Utc;
 use futures_util::future::join_all;
 use odto_contracts::{JobAccepted, Submission, Violation, parse_submission};
-use odto_http::{ApiError, ErrorDetail, health_body, instrument};
+use odto_http::{ApiError, ErrorDetail, Readiness, instrument};
+use odto_store::jobs::JobStore;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::actions::{self, Actions};
+use crate::actions;
 use crate::correlation::{self, CorrelationId};
-use crate::error::SubmitError;
-use crate::intake::{Intake, Outcome};
+use crate::error::GatewayError;
+use crate::intake::{Intake, Submitted};
 use crate::metrics::GatewayMetrics;
 use crate::{openapi, request};
 
@@ -26,10 +28,11 @@ use crate::{openapi, request};
 pub const MAX_BATCH: usize = 1_000;
 
 /// Everything a handler needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     pub intake: Intake,
-    pub actions: Arc<Actions>,
+    /// The job store, for cancel and retry (submitting never needs it).
+    pub jobs: Arc<dyn JobStore>,
     pub metrics: GatewayMetrics,
     pub max_body_bytes: usize,
     /// `Location` of an accepted job: this base + `/jobs/{id}` (the read model serves it).
@@ -44,10 +47,12 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/batch", post(submit_batch))
         .route("/jobs/{id}/cancel", post(actions::cancel))
         .route("/jobs/{id}/retry", post(actions::retry))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(render_metrics))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(odto_http::probes_route(
+            "gateway",
+            metrics.clone(),
+            Arc::new(state),
+        ))
         .merge(odto_http::openapi_route(
             "/openapi.json",
             openapi::document(),
@@ -83,7 +88,7 @@ async fn read_submission(
     state: &AppState,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Submission, Option<String>, String), SubmitError> {
+) -> Result<(Submission, Option<String>, String), GatewayError> {
     let parsed = async {
         request::require_json(headers)?;
         let header_key = request::header_key(headers)?;
@@ -101,19 +106,19 @@ async fn read_submission(
         .inspect_err(|error| state.metrics.record_rejection(error))
 }
 
-fn parse(value: &Value) -> Result<Submission, SubmitError> {
-    parse_submission(value, Utc::now(), Uuid::now_v7).map_err(SubmitError::InvalidJob)
+fn parse(value: &Value) -> Result<Submission, GatewayError> {
+    parse_submission(value, Utc::now(), Uuid::now_v7).map_err(GatewayError::InvalidJob)
 }
 
 /// 202 with the `JobAccepted` body, its `Location`, and whether it was a replay.
-fn accepted(state: &AppState, outcome: Outcome) -> Response {
+fn accepted(state: &AppState, outcome: Submitted) -> Response {
     let body = outcome.accepted();
     let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
     let location = format!("{}/jobs/{}", state.job_location_base, body.job_id);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
-    if matches!(outcome, Outcome::Replayed(_)) {
+    if matches!(outcome, Submitted::Replayed(_)) {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -151,7 +156,7 @@ async fn read_batch(
     state: &AppState,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Vec<(Submission, String)>, SubmitError> {
+) -> Result<Vec<(Submission, String)>, GatewayError> {
     let parsed = async {
         request::require_json(headers)?;
         let value = request::read_json(headers, body, state.max_body_bytes).await?;
@@ -161,7 +166,7 @@ async fn read_batch(
             .filter(|jobs| (1..=MAX_BATCH).contains(&jobs.len()));
         let Some(items) = items else {
             let message = format!("must be an array of 1 to {MAX_BATCH} jobs");
-            return Err(SubmitError::InvalidJob(vec![Violation::new(
+            return Err(GatewayError::InvalidJob(vec![Violation::new(
                 "/jobs", message,
             )]));
         };
@@ -170,7 +175,7 @@ async fn read_batch(
         for (index, item) in items.iter().enumerate() {
             match parse(item) {
                 Ok(submission) => submissions.push((submission, request::fingerprint(item))),
-                Err(SubmitError::InvalidJob(found)) => violations.extend(
+                Err(GatewayError::InvalidJob(found)) => violations.extend(
                     found
                         .into_iter()
                         .map(|v| Violation::new(format!("/jobs/{index}{}", v.path), v.message)),
@@ -181,7 +186,7 @@ async fn read_batch(
         if violations.is_empty() {
             Ok(submissions)
         } else {
-            Err(SubmitError::InvalidJob(violations))
+            Err(GatewayError::InvalidJob(violations))
         }
     };
     parsed
@@ -191,9 +196,9 @@ async fn read_batch(
 
 /// 202 when every item was accepted; otherwise the first failure's status, with one detail per
 /// item saying what became of it, so the client can resubmit exactly the failed ones.
-fn batch_response(outcomes: Vec<Result<Outcome, SubmitError>>) -> Response {
+fn batch_response(outcomes: Vec<Result<Submitted, GatewayError>>) -> Response {
     if outcomes.iter().all(Result::is_ok) {
-        let jobs: Vec<JobAccepted> = outcomes.iter().flatten().map(Outcome::accepted).collect();
+        let jobs: Vec<JobAccepted> = outcomes.iter().flatten().map(Submitted::accepted).collect();
         return (StatusCode::ACCEPTED, Json(json!({ "jobs": jobs }))).into_response();
     }
     let details = outcomes
@@ -218,37 +223,22 @@ fn batch_response(outcomes: Vec<Result<Outcome, SubmitError>>) -> Response {
         .into_response()
 }
 
-/// Liveness: the process answers. Never depends on a backend.
-async fn healthz() -> Json<Value> {
-    health_body("gateway", env!("CARGO_PKG_VERSION"))
-}
-
-/// Readiness: the broker is connected, so a submission can be made durable now.
-async fn readyz(State(state): State<AppState>) -> Response {
-    let broker_up = state.intake.bus().is_connected();
-    state.metrics.set_broker_up(broker_up);
-    if broker_up {
-        Json(json!({"status": "ready", "checks": {"broker": "up"}})).into_response()
-    } else {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "message broker unreachable",
-        )
-        .with_details(vec![ErrorDetail::new("broker", "down")])
-        .with_retry_after(1)
-        .into_response()
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("intake", &self.intake)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("job_location_base", &self.job_location_base)
+            .finish_non_exhaustive()
     }
 }
 
-async fn render_metrics(State(state): State<AppState>) -> Response {
-    state
-        .metrics
-        .set_broker_up(state.intake.bus().is_connected());
-    let content_type = "text/plain; version=0.0.4; charset=utf-8";
-    (
-        [(header::CONTENT_TYPE, content_type)],
-        state.metrics.service.render(),
-    )
-        .into_response()
+/// Ready while the broker is connected, so that a submission can be made durable now.
+#[async_trait]
+impl Readiness for AppState {
+    async fn check(&self) -> Vec<(&'static str, bool)> {
+        let broker = self.intake.bus().is_connected();
+        self.metrics.set_broker_up(broker);
+        vec![("broker", broker)]
+    }
 }

@@ -38,5 +38,5 @@ pub use docs::{leak_document, openapi_route, swagger_ui};
 pub use error::{ApiError, ErrorDetail, method_not_allowed, route_not_found};
 pub use health::health_body;
 pub use metrics::{ServiceMetrics, instrument, metrics_handler, metrics_route};
-pub use probes::{Readiness, probe_routes};
+pub use probes::{Readiness, probe_routes, probes_route};
 pub use shutdown::{shutdown_signal, spawn_server};

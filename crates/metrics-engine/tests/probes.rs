@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use odto_bus::JobBus;
 use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
-use odto_metrics_engine::{Application, EngineConfig, EventSinks};
+use odto_metrics_engine::{Application, EngineBackends, EngineConfig, EventSinks};
 use odto_store::postgres::{PgSettings, PgStore};
 use odto_store::redis::RedisStats;
 use odto_test_support::{
@@ -21,22 +21,25 @@ async fn readiness_names_the_backend_that_is_down_and_recovers_with_it() {
     let store = Arc::new(PgStore::connect(&PgSettings::new(db.url())).await.unwrap());
     let stats =
         RedisStats::new(&format!("redis://{}", redis.addr()), unique_redis_prefix()).unwrap();
+    let bus: Arc<dyn JobBus> =
+        Arc::new(RabbitBus::start(RabbitConfig::new(vhost.amqp_url(), "engine-probe")).unwrap());
     let sinks = EventSinks {
         events: store.clone(),
         jobs: store.clone(),
         stats: Arc::new(stats),
     };
-    let bus: Arc<dyn JobBus> =
-        Arc::new(RabbitBus::start(RabbitConfig::new(vhost.amqp_url(), "engine-probe")).unwrap());
+    let backends = EngineBackends {
+        bus,
+        sinks,
+        dead_letters: store,
+    };
     let config = EngineConfig::for_tests(
         vhost.amqp_url(),
         db.url(),
         redis_url(),
         unique_redis_prefix(),
     );
-    let app = Application::build_with(config, bus, sinks, store)
-        .await
-        .unwrap();
+    let app = Application::build_with(config, backends).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(app.run_until_stopped(async move {

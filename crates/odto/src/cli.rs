@@ -31,7 +31,7 @@ pub enum Command {
     /// Run the read model: the read API of every UI (default port 8080).
     ReadModel(odto_read_model::ReadModelConfig),
     /// Rebuild the live statistics from the event store, then print them.
-    Reconcile(odto_metrics_engine::Backends),
+    Reconcile(odto_settings::BackendSettings),
     /// Check JSON files against a contract schema; exit 1 if any file is invalid.
     Validate(ValidateArgs),
     /// Submit jobs to the gateway and print their ids (--wait: their final state).

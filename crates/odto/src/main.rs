@@ -44,9 +44,8 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Reconcile(backends) => serve(&cli.log, async move {
-            let (sinks, _) = odto_metrics_engine::connect_stores(&backends).await?;
-            let stats =
-                odto_metrics_engine::reconcile(sinks.events.as_ref(), sinks.stats.as_ref()).await?;
+            let (store, stats) = odto_metrics_engine::stores(&backends).await?;
+            let stats = odto_metrics_engine::reconcile(&store, &stats).await?;
             println!("{}", serde_json::to_string_pretty(&stats)?);
             Ok(())
         }),

@@ -3,9 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use odto_bus::rabbitmq::redact_url;
+use odto_settings::BackendSettings;
 
-#[derive(Clone, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ProcessorConfig {
     /// Address of the health and metrics endpoints.
     #[arg(
@@ -15,23 +15,10 @@ pub struct ProcessorConfig {
     )]
     pub listen: SocketAddr,
 
-    /// RabbitMQ URL (the bus).
-    #[arg(
-        long,
-        env = "ODTO_RABBITMQ_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
-        hide_env_values = true
-    )]
-    pub rabbitmq_url: String,
-
-    /// PostgreSQL URL (jobs and attempts); the database is created if missing.
-    #[arg(
-        long,
-        env = "ODTO_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/odto",
-        hide_env_values = true
-    )]
-    pub postgres_url: String,
+    /// RabbitMQ (the bus), PostgreSQL (jobs and attempts; the database is created if
+    /// missing) and the instance id, which names this processor in attempts and events.
+    #[command(flatten)]
+    pub backends: BackendSettings,
 
     /// Jobs run at once by this process (also the broker prefetch). Each job waits on a few
     /// durable writes in turn, so throughput is about this many jobs per write latency.
@@ -62,10 +49,6 @@ pub struct ProcessorConfig {
     /// On shutdown, how long in-flight jobs may run on before they are returned to the queue.
     #[arg(long, env = "ODTO_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
-
-    /// Identifies this process in attempts and events (default: host name and process id).
-    #[arg(long, env = "ODTO_INSTANCE_ID")]
-    pub instance_id: Option<String>,
 }
 
 impl ProcessorConfig {
@@ -73,8 +56,11 @@ impl ProcessorConfig {
     pub fn for_tests(rabbitmq_url: String, postgres_url: String) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            rabbitmq_url,
-            postgres_url,
+            backends: BackendSettings {
+                rabbitmq_url: Some(rabbitmq_url),
+                postgres_url: Some(postgres_url),
+                ..BackendSettings::local()
+            },
             concurrency: 32,
             default_duration_ms: 0,
             job_timeout_ms: 10_000,
@@ -82,32 +68,10 @@ impl ProcessorConfig {
             retry_base_ms: 50,
             retry_max_ms: 500,
             shutdown_grace_ms: 5_000,
-            instance_id: None,
         }
-    }
-
-    pub fn instance_id(&self) -> String {
-        self.instance_id.clone().unwrap_or_else(|| {
-            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_owned())
-                .unwrap_or_else(|_| "localhost".into());
-            format!("processor-{host}-{}", std::process::id())
-        })
     }
 
     pub fn job_timeout(&self) -> Duration {
         Duration::from_millis(self.job_timeout_ms)
-    }
-}
-
-impl std::fmt::Debug for ProcessorConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessorConfig")
-            .field("listen", &self.listen)
-            .field("rabbitmq_url", &redact_url(&self.rabbitmq_url))
-            .field("postgres_url", &redact_url(&self.postgres_url))
-            .field("concurrency", &self.concurrency)
-            .field("job_timeout_ms", &self.job_timeout_ms)
-            .finish_non_exhaustive()
     }
 }

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use odto_bus::{BusError, JobBus, Message, MessageHandler, Outcome};
+use odto_bus::{JobBus, Message, MessageHandler, Outcome};
 use odto_contracts::{EventEnvelope, EventType, Producer, Schema};
-use odto_store::StoreError;
 use odto_store::jobs::{AttemptOutcome, Begin, JobRecord, JobStore, Next};
 use tracing::{Instrument, info_span, warn};
 
+use crate::error::Interrupted;
 use crate::handlers::{JobFailure, Registry};
 use crate::metrics::ProcessorMetrics;
 use crate::retry::Backoff;
@@ -51,15 +51,6 @@ impl std::fmt::Debug for Worker {
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
-}
-
-/// A step failed because a backend did; the message goes back to its queue.
-#[derive(Debug, thiserror::Error)]
-enum Interrupted {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Bus(#[from] BusError),
 }
 
 #[async_trait]

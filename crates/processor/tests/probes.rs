@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use odto_bus::JobBus;
 use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
-use odto_processor::{Application, ProcessorConfig, Registry};
+use odto_processor::{Application, ProcessorBackends, ProcessorConfig};
 use odto_store::postgres::{PgSettings, PgStore};
 use odto_test_support::{TcpProxy, TestDatabase, TestVhost, eventually};
 use serde_json::Value;
@@ -21,14 +21,11 @@ async fn readiness_fails_while_postgres_is_unreachable_and_liveness_does_not() {
     let bus: Arc<dyn JobBus> =
         Arc::new(RabbitBus::start(RabbitConfig::new(vhost.amqp_url(), "probe-test")).unwrap());
     let config = ProcessorConfig::for_tests(vhost.amqp_url(), db.url());
-    let app = Application::build_with(
-        config,
+    let backends = ProcessorBackends {
         bus,
-        Arc::new(store),
-        Registry::with_builtins(Duration::ZERO),
-    )
-    .await
-    .unwrap();
+        jobs: Arc::new(store),
+    };
+    let app = Application::build_with(config, backends).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(app.run_until_stopped(async move {

@@ -4,13 +4,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::http::{HeaderValue, Method, header};
-use odto_bus::rabbitmq::redact_url;
+use odto_settings::BackendSettings;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::error::StartError;
 
 /// How the read model listens, where its backends are, and who may call it from a browser.
-#[derive(Clone, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ReadModelConfig {
     /// Address the HTTP API listens on.
     #[arg(
@@ -20,14 +20,11 @@ pub struct ReadModelConfig {
     )]
     pub listen: SocketAddr,
 
-    /// PostgreSQL URL (jobs, attempts, events, dead letters).
-    #[arg(
-        long,
-        env = "ODTO_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/odto",
-        hide_env_values = true
-    )]
-    pub postgres_url: String,
+    /// PostgreSQL (jobs, attempts, events, dead letters), Redis (live statistics) and its key
+    /// prefix, RabbitMQ (the vhost whose queues `/queues` shows, and the management API's
+    /// credentials) and the management API (queue depths, consumers, ages).
+    #[command(flatten)]
+    pub backends: BackendSettings,
 
     /// Most PostgreSQL connections this service opens.
     #[arg(
@@ -36,36 +33,6 @@ pub struct ReadModelConfig {
         default_value_t = 8
     )]
     pub postgres_max_connections: u32,
-
-    /// Redis URL (live statistics).
-    #[arg(
-        long,
-        env = "ODTO_REDIS_URL",
-        default_value = "redis://127.0.0.1:6379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
-
-    /// Prefix of every Redis key the statistics live under.
-    #[arg(long, env = "ODTO_REDIS_PREFIX", default_value = "odto")]
-    pub redis_prefix: String,
-
-    /// RabbitMQ URL: the vhost whose queues `/queues` shows, and the management API credentials.
-    #[arg(
-        long,
-        env = "ODTO_RABBITMQ_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
-        hide_env_values = true
-    )]
-    pub rabbitmq_url: String,
-
-    /// RabbitMQ management API (queue depths, consumers, ages).
-    #[arg(
-        long,
-        env = "ODTO_RABBITMQ_MANAGEMENT_URL",
-        default_value = "http://127.0.0.1:15672"
-    )]
-    pub rabbitmq_management_url: String,
 
     /// Origins a browser may call the API from, comma-separated; `*` allows any.
     #[arg(
@@ -95,12 +62,14 @@ impl ReadModelConfig {
     ) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            postgres_url,
+            backends: BackendSettings {
+                postgres_url: Some(postgres_url),
+                redis_url: Some(redis_url),
+                redis_prefix,
+                rabbitmq_url: Some(rabbitmq_url),
+                ..BackendSettings::local()
+            },
             postgres_max_connections: 4,
-            redis_url,
-            redis_prefix,
-            rabbitmq_url,
-            rabbitmq_management_url: "http://127.0.0.1:15672".into(),
             cors_origins: vec!["*".into()],
             store_timeout_ms: 5_000,
         }
@@ -139,26 +108,6 @@ impl ReadModelConfig {
     }
 }
 
-impl std::fmt::Debug for ReadModelConfig {
-    // Backend URLs may carry passwords.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadModelConfig")
-            .field("listen", &self.listen)
-            .field("postgres_url", &redact_url(&self.postgres_url))
-            .field("postgres_max_connections", &self.postgres_max_connections)
-            .field("redis_url", &redact_url(&self.redis_url))
-            .field("redis_prefix", &self.redis_prefix)
-            .field("rabbitmq_url", &redact_url(&self.rabbitmq_url))
-            .field(
-                "rabbitmq_management_url",
-                &redact_url(&self.rabbitmq_management_url),
-            )
-            .field("cors_origins", &self.cors_origins)
-            .field("store_timeout_ms", &self.store_timeout_ms)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,7 +120,8 @@ mod tests {
             "odto".into(),
             "amqp://guest:amqp-secret@broker:5672/%2f".into(),
         );
-        config.rabbitmq_management_url = "http://admin:mgmt-secret@broker:15672".into();
+        config.backends.rabbitmq_management_url =
+            Some("http://admin:mgmt-secret@broker:15672".into());
 
         let shown = format!("{config:?}");
 

@@ -1,4 +1,5 @@
-//! The read model's failures, each mapped to one stable JSON error code and HTTP status.
+//! The read model's failures, each mapped to one stable JSON error code and HTTP status, and
+//! logged in one place: where a failure becomes an answer ([`ApiError::from`]).
 
 use std::time::Duration;
 
@@ -129,6 +130,13 @@ impl From<QueryRejection> for ReadError {
 
 impl From<ReadError> for ApiError {
     fn from(error: ReadError) -> Self {
+        match &error {
+            ReadError::StoreCorrupt(_) => tracing::error!(%error, "read failed"),
+            ReadError::StoreUnavailable(_)
+            | ReadError::StoreTimeout(_)
+            | ReadError::BrokerUnavailable(_) => tracing::warn!(%error, "read failed"),
+            _ => {}
+        }
         let api = ApiError::new(error.status(), error.code(), error.public_message());
         match &error {
             ReadError::InvalidQuery { parameter, message } => {
@@ -146,14 +154,6 @@ impl From<ReadError> for ApiError {
 
 impl IntoResponse for ReadError {
     fn into_response(self) -> Response {
-        // Logged once, here, where the failure becomes an answer.
-        match &self {
-            Self::StoreCorrupt(_) => tracing::error!(error = %self, "read failed"),
-            Self::StoreUnavailable(_) | Self::StoreTimeout(_) | Self::BrokerUnavailable(_) => {
-                tracing::warn!(error = %self, "read failed")
-            }
-            _ => {}
-        }
         ApiError::from(self).into_response()
     }
 }

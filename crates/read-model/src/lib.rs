@@ -6,6 +6,11 @@
 //! JSON error; a backend that is down or slow gives 503 with `Retry-After` within the store
 //! timeout, never a hang. Routes: see [`router`] and `/openapi.json`.
 //!
+//! Its shape is every service's: `config.rs`, `error.rs`, `routes.rs` (the HTTP API), domain
+//! modules (`jobs`, `views`, `params`), and this file: [`ReadModelBackends`], then
+//! [`Application::build`] or [`Application::build_with`], [`Application::local_addr`],
+//! [`Application::run_until_stopped`].
+//!
 //! ```no_run
 //! # async fn run(config: odto_read_model::ReadModelConfig) -> Result<(), Box<dyn std::error::Error>> {
 //! let app = odto_read_model::Application::build(config).await?;
@@ -43,9 +48,9 @@ pub use error::{ReadError, StartError};
 pub use metrics::{Backend, ReadModelMetrics};
 pub use routes::{AppState, THROUGHPUT_WINDOW_SECS, router};
 
-/// The backends the read model reads from.
+/// The backends the read model reads from, opened.
 #[derive(Clone)]
-pub struct ReadStores {
+pub struct ReadModelBackends {
     pub jobs: Arc<dyn JobStore>,
     pub events: Arc<dyn EventStore>,
     pub dead_letters: Arc<dyn DeadLetterStore>,
@@ -53,9 +58,47 @@ pub struct ReadStores {
     pub queues: Arc<dyn QueueInspector>,
 }
 
-impl std::fmt::Debug for ReadStores {
+impl std::fmt::Debug for ReadModelBackends {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadStores").finish_non_exhaustive()
+        f.debug_struct("ReadModelBackends").finish_non_exhaustive()
+    }
+}
+
+impl ReadModelBackends {
+    /// Clients of PostgreSQL, Redis and the RabbitMQ management API. None of them needs to be
+    /// up: each is reached on first use (PostgreSQL is then migrated; a first attempt starts
+    /// now, in the background), and the read model serves, and reports not-ready, without them.
+    pub fn open(config: &ReadModelConfig) -> Result<Self, StartError> {
+        let backends = &config.backends;
+        let url = backends.postgres_url();
+        if !["postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+        {
+            let message = "the PostgreSQL URL must start with postgres:// or postgresql://";
+            return Err(StartError::Config(message.into()));
+        }
+        let settings = PgSettings {
+            url: url.to_owned(),
+            max_connections: config.postgres_max_connections,
+            connect_timeout: config.store_timeout().min(Duration::from_secs(3)),
+            statement_timeout: Some(config.store_timeout()),
+        };
+        let postgres = Arc::new(LazyPgStore::new(settings));
+        let warm_up = postgres.clone();
+        tokio::spawn(async move { JobStore::is_available(warm_up.as_ref()).await });
+        let stats = RedisStats::new(backends.redis_url(), backends.redis_prefix.clone())
+            .map_err(StartError::Redis)?;
+        let queues =
+            ManagementInspector::new(backends.rabbitmq_management_url(), backends.rabbitmq_url())
+                .map_err(StartError::Broker)?;
+        Ok(Self {
+            jobs: postgres.clone(),
+            events: postgres.clone(),
+            dead_letters: postgres,
+            stats: Arc::new(stats),
+            queues: Arc::new(queues),
+        })
     }
 }
 
@@ -67,46 +110,16 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the port and prepares clients of PostgreSQL, Redis and the RabbitMQ management API.
-    /// None of them needs to be up: each is reached on first use (PostgreSQL is then migrated),
-    /// and the read model serves, and reports not-ready, without them.
+    /// Binds the port on backends of its own ([`ReadModelBackends::open`]).
     pub async fn build(config: ReadModelConfig) -> Result<Self, StartError> {
-        if !["postgres://", "postgresql://"]
-            .iter()
-            .any(|scheme| config.postgres_url.starts_with(scheme))
-        {
-            let message = "the PostgreSQL URL must start with postgres:// or postgresql://";
-            return Err(StartError::Config(message.into()));
-        }
-        let settings = PgSettings {
-            url: config.postgres_url.clone(),
-            max_connections: config.postgres_max_connections,
-            connect_timeout: config.store_timeout().min(Duration::from_secs(3)),
-            statement_timeout: Some(config.store_timeout()),
-        };
-        let postgres = Arc::new(LazyPgStore::new(settings));
-        // Connect (and migrate) now rather than on the first request; failing is fine here.
-        let warm_up = postgres.clone();
-        tokio::spawn(async move { JobStore::is_available(warm_up.as_ref()).await });
-        let stats = RedisStats::new(&config.redis_url, config.redis_prefix.clone())
-            .map_err(StartError::Redis)?;
-        let queues =
-            ManagementInspector::new(&config.rabbitmq_management_url, &config.rabbitmq_url)
-                .map_err(StartError::Broker)?;
-        let stores = ReadStores {
-            jobs: postgres.clone(),
-            events: postgres.clone(),
-            dead_letters: postgres,
-            stats: Arc::new(stats),
-            queues: Arc::new(queues),
-        };
-        Self::build_with(config, stores).await
+        let backends = ReadModelBackends::open(&config)?;
+        Self::build_with(config, backends).await
     }
 
-    /// Like [`Application::build`], on backends of the caller's choice (e.g. embedded ones).
+    /// Like [`Application::build`], on backends the caller opened.
     pub async fn build_with(
         config: ReadModelConfig,
-        stores: ReadStores,
+        stores: ReadModelBackends,
     ) -> Result<Self, StartError> {
         let cors = config.cors_layer()?;
         let listener =

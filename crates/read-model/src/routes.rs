@@ -2,26 +2,25 @@
 //! [`crate::jobs`], the others below.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use odto_bus::inspect::QueueStats;
-use odto_http::{ApiError, ErrorDetail, health_body, instrument};
+use odto_http::{Readiness, instrument};
 use odto_store::StoreError;
-use serde_json::{Value, json};
 use tower_http::cors::CorsLayer;
 
 use crate::error::ReadError;
 use crate::metrics::{Backend, ReadModelMetrics};
 use crate::params::{self, DeadLetterParams};
 use crate::views::{DeadLetterPage, StatsView};
-use crate::{ReadStores, jobs, openapi};
+use crate::{ReadModelBackends, jobs, openapi};
 
 /// Seconds of throughput `/stats` reports.
 pub const THROUGHPUT_WINDOW_SECS: u32 = 60;
@@ -29,7 +28,7 @@ pub const THROUGHPUT_WINDOW_SECS: u32 = 60;
 /// Everything a handler needs.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub stores: ReadStores,
+    pub stores: ReadModelBackends,
     pub metrics: ReadModelMetrics,
     /// Longest wait for any one backend call; past it the answer is 503, never a hang.
     pub store_timeout: Duration,
@@ -82,10 +81,12 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(jobs::events))
         .route("/queues", get(queues))
         .route("/dlq", get(dead_letters))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(render_metrics))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(odto_http::probes_route(
+            "read-model",
+            metrics.clone(),
+            Arc::new(state),
+        ))
         .merge(odto_http::openapi_route(
             "/openapi.json",
             openapi::document(),
@@ -133,54 +134,32 @@ async fn dead_letters(
     }))
 }
 
-/// Liveness: the process answers. Never depends on a backend.
-async fn healthz() -> Json<Value> {
-    health_body("read-model", env!("CARGO_PKG_VERSION"))
-}
+/// Ready while the job store (PostgreSQL) and the statistics store (Redis) both answer.
+#[async_trait]
+impl Readiness for AppState {
+    async fn check(&self) -> Vec<(&'static str, bool)> {
+        let (jobs_up, stats_up) = self.backends_up().await;
+        self.metrics.set_backend_up(Backend::Jobs, jobs_up);
+        self.metrics.set_backend_up(Backend::Stats, stats_up);
+        vec![("postgres", jobs_up), ("redis", stats_up)]
+    }
 
-/// Readiness: the job store (PostgreSQL) and the statistics store (Redis) both answer. Checks
-/// are named after the distributed-mode backends, like every service's `/readyz`.
-async fn readyz(State(state): State<AppState>) -> Response {
-    let (jobs_up, stats_up) = state.backends_up().await;
-    state.metrics.set_backend_up(Backend::Jobs, jobs_up);
-    state.metrics.set_backend_up(Backend::Stats, stats_up);
-    if jobs_up && stats_up {
-        let checks = json!({"postgres": "up", "redis": "up"});
-        return Json(json!({"status": "ready", "checks": checks})).into_response();
+    /// Reads the gauges' sources, so a scrape shows the present.
+    async fn refresh_metrics(&self) {
+        let started = Instant::now();
+        let letters = self.read(self.stores.dead_letters.count());
+        let (letters, queues, (jobs_up, stats_up)) =
+            tokio::join!(letters, self.queues(), self.backends_up());
+        let metrics = &self.metrics;
+        if let Ok(total) = &letters {
+            metrics.set_dead_letters(*total);
+        }
+        if let Ok(queues) = &queues {
+            metrics.set_queues(queues);
+        }
+        metrics.set_backend_up(Backend::Jobs, jobs_up && letters.is_ok());
+        metrics.set_backend_up(Backend::Stats, stats_up);
+        metrics.set_backend_up(Backend::Broker, queues.is_ok());
+        metrics.set_refresh_seconds(started.elapsed().as_secs_f64());
     }
-    let down: Vec<ErrorDetail> = [("postgres", jobs_up), ("redis", stats_up)]
-        .into_iter()
-        .filter(|(_, up)| !up)
-        .map(|(name, _)| ErrorDetail::new(name, "down"))
-        .collect();
-    let names: Vec<&str> = down.iter().map(|d| d.path.as_str()).collect();
-    let message = format!("not ready: {} unreachable", names.join(", "));
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", message)
-        .with_details(down)
-        .with_retry_after(1)
-        .into_response()
-}
-
-/// `GET /metrics`: reads the gauges' sources first, so a scrape shows the present.
-async fn render_metrics(State(state): State<AppState>) -> Response {
-    let started = Instant::now();
-    let letters = state.read(state.stores.dead_letters.count());
-    let (letters, queues, (jobs_up, stats_up)) =
-        tokio::join!(letters, state.queues(), state.backends_up());
-    let metrics = &state.metrics;
-    if let Ok(total) = &letters {
-        metrics.set_dead_letters(*total);
-    }
-    if let Ok(queues) = &queues {
-        metrics.set_queues(queues);
-    }
-    metrics.set_backend_up(Backend::Jobs, jobs_up && letters.is_ok());
-    metrics.set_backend_up(Backend::Stats, stats_up);
-    metrics.set_backend_up(Backend::Broker, queues.is_ok());
-    metrics.set_refresh_seconds(started.elapsed().as_secs_f64());
-    (
-        [(header::CONTENT_TYPE, odto_http::metrics::TEXT_FORMAT)],
-        metrics.service.render(),
-    )
-        .into_response()
 }

@@ -3,13 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use odto_bus::JobBus;
 use odto_bus::embedded::EmbeddedBus;
 use odto_bus::inspect::QueueInspector;
 use odto_bus::rabbitmq::management::ManagementInspector;
 use odto_bus::rabbitmq::{RabbitBus, RabbitConfig};
-use odto_bus::{BusError, JobBus, MessageHandler};
-use odto_contracts::EventEnvelope;
+use odto_settings::redact_url;
 use odto_store::dead_letters::DeadLetterStore;
 use odto_store::events::EventStore;
 use odto_store::idempotency::IdempotencyStore;
@@ -18,12 +17,12 @@ use odto_store::postgres::{PgSettings, PgStore};
 use odto_store::redis::{RedisIdempotency, RedisStats};
 use odto_store::sqlite::SqliteStore;
 use odto_store::stats::StatsStore;
-use tokio_util::sync::CancellationToken;
 
 use crate::UpError;
 use crate::config::UpConfig;
 
-/// Every backend the services use, behind their traits.
+/// Every backend the services use, behind their traits. The stack opened them, and closes the
+/// bus once every service has stopped.
 #[derive(Clone)]
 pub struct Backends {
     pub bus: Arc<dyn JobBus>,
@@ -45,159 +44,147 @@ impl std::fmt::Debug for Backends {
     }
 }
 
-/// Settings of the real backends that `odto up` takes from the distributed mode's environment.
-pub(crate) struct RealSettings {
-    pub redis_prefix: String,
-    pub rabbitmq_management_url: String,
-}
-
 impl Backends {
-    pub(crate) async fn open(config: &UpConfig, real: &RealSettings) -> Result<Self, UpError> {
-        let options = config.sqlite_options();
+    pub(crate) async fn open(config: &UpConfig) -> Result<Self, UpError> {
         let mut summary = Vec::new();
-        let store_path = config.data_dir.join("store.sqlite");
-        let embedded = if config.postgres_url.is_none() || config.redis_url.is_none() {
-            let store = SqliteStore::open(&store_path, &options)
-                .map_err(|e| UpError::Backend(format!("embedded store: {e}")))?;
-            let taken_over = store
-                .expire_leases(chrono::Utc::now())
-                .await
-                .map_err(|e| UpError::Backend(format!("embedded store: {e}")))?;
-            if taken_over > 0 {
-                tracing::info!(
-                    jobs = taken_over,
-                    "jobs interrupted by the last stop will run again"
-                );
-            }
-            Some(store)
-        } else {
-            None
-        };
-
-        let (bus, queues): (Arc<dyn JobBus>, Arc<dyn QueueInspector>) = match &config.rabbitmq_url {
-            Some(url) => {
-                let bus = RabbitBus::start(RabbitConfig::new(url.clone(), "odto-up"))
-                    .map_err(|e| UpError::Backend(format!("RabbitMQ: {e}")))?;
-                let queues = ManagementInspector::new(&real.rabbitmq_management_url, url)
-                    .map_err(|e| UpError::Backend(format!("RabbitMQ management API: {e}")))?;
-                summary.push((
-                    "bus",
-                    format!("RabbitMQ ({})", odto_bus::rabbitmq::redact_url(url)),
-                ));
-                (Arc::new(bus), Arc::new(queues))
-            }
-            None => {
-                let path = config.data_dir.join("bus.sqlite");
-                let bus = Arc::new(
-                    EmbeddedBus::open(&path, &options)
-                        .await
-                        .map_err(|e| UpError::Backend(format!("embedded bus: {e}")))?,
-                );
-                summary.push(("bus", embedded_at(&path)));
-                (bus.clone(), bus)
-            }
-        };
-
-        let (jobs, events, dead_letters): (
-            Arc<dyn JobStore>,
-            Arc<dyn EventStore>,
-            Arc<dyn DeadLetterStore>,
-        ) = match (&config.postgres_url, &embedded) {
-            (Some(url), _) => {
-                let store = Arc::new(
-                    PgStore::connect(&PgSettings::new(url.clone()))
-                        .await
-                        .map_err(|e| UpError::Backend(format!("PostgreSQL: {e}")))?,
-                );
-                summary.push(("jobs and events", "PostgreSQL".to_owned()));
-                (store.clone(), store.clone(), store)
-            }
-            (None, Some(store)) => {
-                let store = Arc::new(store.clone());
-                summary.push(("jobs and events", embedded_at(&store_path)));
-                (store.clone(), store.clone(), store)
-            }
-            (None, None) => {
-                unreachable!("the embedded store is open when PostgreSQL is not configured")
-            }
-        };
-
-        let (stats, keys): (Arc<dyn StatsStore>, Arc<dyn IdempotencyStore>) =
-            match (&config.redis_url, &embedded) {
-                (Some(url), _) => {
-                    let redis = |e: odto_store::StoreError| UpError::Backend(format!("Redis: {e}"));
-                    let stats = RedisStats::new(url, real.redis_prefix.clone()).map_err(redis)?;
-                    let keys =
-                        RedisIdempotency::new(url, real.redis_prefix.clone()).map_err(redis)?;
-                    summary.push(("statistics and idempotency keys", "Redis".to_owned()));
-                    (Arc::new(stats), Arc::new(keys))
-                }
-                (None, Some(store)) => {
-                    let store = Arc::new(store.clone());
-                    summary.push(("statistics and idempotency keys", embedded_at(&store_path)));
-                    (store.clone(), store)
-                }
-                (None, None) => {
-                    unreachable!("the embedded store is open when Redis is not configured")
-                }
-            };
-
+        let mut embedded = EmbeddedStore::new(config);
+        let (bus, queues) = open_bus(config, &mut summary).await?;
+        let job_store = open_job_store(config, &mut embedded, &mut summary).await?;
+        let (stats, keys) = open_statistics(config, &mut embedded, &mut summary).await?;
         Ok(Self {
             bus,
             queues,
-            jobs,
-            events,
-            dead_letters,
+            jobs: job_store.clone(),
+            events: job_store.clone(),
+            dead_letters: job_store,
             stats,
             keys,
             summary,
         })
     }
 
-    /// The bus as the services get it: closing it is the stack's job, once every service stopped.
-    pub(crate) fn shared_bus(&self) -> Arc<dyn JobBus> {
-        Arc::new(SharedBus(self.bus.clone()))
-    }
-
     /// Whether any backend keeps its data in the data directory.
     pub(crate) fn uses_data_dir(config: &UpConfig) -> bool {
-        config.rabbitmq_url.is_none() || config.postgres_url.is_none() || config.redis_url.is_none()
+        let backends = &config.backends;
+        [
+            &backends.rabbitmq_url,
+            &backends.postgres_url,
+            &backends.redis_url,
+        ]
+        .iter()
+        .any(|url| url.is_none())
+    }
+}
+
+/// The job store, event store and dead-letter store, one backend for the three.
+trait JobBackend: JobStore + EventStore + DeadLetterStore {}
+impl<T: JobStore + EventStore + DeadLetterStore> JobBackend for T {}
+
+type Summary = Vec<(&'static str, String)>;
+
+/// RabbitMQ (and its management API, for the queues) if configured, else the embedded bus.
+async fn open_bus(
+    config: &UpConfig,
+    summary: &mut Summary,
+) -> Result<(Arc<dyn JobBus>, Arc<dyn QueueInspector>), UpError> {
+    let backends = &config.backends;
+    let Some(url) = &backends.rabbitmq_url else {
+        let path = config.data_dir.join("bus.sqlite");
+        let bus = EmbeddedBus::open(&path, &config.sqlite_options())
+            .await
+            .map_err(|e| UpError::Backend(format!("embedded bus: {e}")))?;
+        summary.push(("bus", embedded_at(&path)));
+        let bus = Arc::new(bus);
+        return Ok((bus.clone(), bus));
+    };
+    let bus = RabbitBus::start(RabbitConfig::new(url.clone(), "odto-up"))
+        .map_err(|e| UpError::Backend(format!("RabbitMQ: {e}")))?;
+    let queues = ManagementInspector::new(backends.rabbitmq_management_url(), url)
+        .map_err(|e| UpError::Backend(format!("RabbitMQ management API: {e}")))?;
+    summary.push(("bus", format!("RabbitMQ ({})", redact_url(url))));
+    Ok((Arc::new(bus), Arc::new(queues)))
+}
+
+/// PostgreSQL if configured, else the embedded store.
+async fn open_job_store(
+    config: &UpConfig,
+    embedded: &mut EmbeddedStore,
+    summary: &mut Summary,
+) -> Result<Arc<dyn JobBackend>, UpError> {
+    let Some(url) = &config.backends.postgres_url else {
+        let store = embedded.open().await?;
+        summary.push(("jobs and events", embedded.describe()));
+        return Ok(Arc::new(store));
+    };
+    let store = PgStore::connect(&PgSettings::new(url.clone()))
+        .await
+        .map_err(|e| UpError::Backend(format!("PostgreSQL: {e}")))?;
+    summary.push(("jobs and events", "PostgreSQL".to_owned()));
+    Ok(Arc::new(store))
+}
+
+/// Redis if configured, else the embedded store: statistics and idempotency keys.
+async fn open_statistics(
+    config: &UpConfig,
+    embedded: &mut EmbeddedStore,
+    summary: &mut Summary,
+) -> Result<(Arc<dyn StatsStore>, Arc<dyn IdempotencyStore>), UpError> {
+    let role = "statistics and idempotency keys";
+    let backends = &config.backends;
+    let Some(url) = &backends.redis_url else {
+        let store = Arc::new(embedded.open().await?);
+        summary.push((role, embedded.describe()));
+        return Ok((store.clone(), store));
+    };
+    let redis = |e: odto_store::StoreError| UpError::Backend(format!("Redis: {e}"));
+    let stats = RedisStats::new(url, backends.redis_prefix.clone()).map_err(redis)?;
+    let keys = RedisIdempotency::new(url, backends.redis_prefix.clone()).map_err(redis)?;
+    summary.push((role, "Redis".to_owned()));
+    Ok((Arc::new(stats), Arc::new(keys)))
+}
+
+/// The embedded store of the data directory, opened when a role first needs it.
+struct EmbeddedStore {
+    path: PathBuf,
+    options: odto_sqlite::Options,
+    store: Option<SqliteStore>,
+}
+
+impl EmbeddedStore {
+    fn new(config: &UpConfig) -> Self {
+        Self {
+            path: config.data_dir.join("store.sqlite"),
+            options: config.sqlite_options(),
+            store: None,
+        }
+    }
+
+    /// The store (a cheap clone), opened on the first call; jobs a previous stop interrupted
+    /// are then released to run again.
+    async fn open(&mut self) -> Result<SqliteStore, UpError> {
+        if let Some(store) = &self.store {
+            return Ok(store.clone());
+        }
+        let failed = |e: odto_store::StoreError| UpError::Backend(format!("embedded store: {e}"));
+        let store = SqliteStore::open(&self.path, &self.options).map_err(failed)?;
+        let taken_over = store
+            .expire_leases(chrono::Utc::now())
+            .await
+            .map_err(failed)?;
+        if taken_over > 0 {
+            tracing::info!(
+                jobs = taken_over,
+                "jobs interrupted by the last stop will run again"
+            );
+        }
+        Ok(self.store.insert(store).clone())
+    }
+
+    fn describe(&self) -> String {
+        embedded_at(&self.path)
     }
 }
 
 fn embedded_at(path: &Path) -> String {
-    format!("embedded ({})", PathBuf::from(path).display())
-}
-
-/// A bus whose `close` does nothing: in one process the services share one bus, and the first
-/// service to stop must not close it under the others.
-struct SharedBus(Arc<dyn JobBus>);
-
-#[async_trait]
-impl JobBus for SharedBus {
-    async fn enqueue(&self, created: &EventEnvelope) -> Result<(), BusError> {
-        self.0.enqueue(created).await
-    }
-
-    async fn publish_event(&self, event: &EventEnvelope) -> Result<(), BusError> {
-        self.0.publish_event(event).await
-    }
-
-    fn is_connected(&self) -> bool {
-        self.0.is_connected()
-    }
-
-    async fn consume(
-        &self,
-        queue: &'static str,
-        concurrency: usize,
-        handler: Arc<dyn MessageHandler>,
-        stop: CancellationToken,
-    ) {
-        self.0.consume(queue, concurrency, handler, stop).await;
-    }
-
-    async fn dead_letter(&self, source: &str, body: &[u8], reason: &str) -> Result<(), BusError> {
-        self.0.dead_letter(source, body, reason).await
-    }
+    format!("embedded ({})", path.display())
 }

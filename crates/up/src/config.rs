@@ -7,8 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use odto_settings::BackendSettings;
 
-#[derive(Clone, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct UpConfig {
     /// Directory holding the embedded backends' data (created if missing). Default:
     /// `$XDG_DATA_HOME/odto`, else `~/.local/share/odto`.
@@ -39,37 +40,16 @@ pub struct UpConfig {
     #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 512)]
     pub processor_concurrency: usize,
 
-    /// Use RabbitMQ as the bus instead of the embedded one.
-    #[arg(long, env = "ODTO_RABBITMQ_URL", hide_env_values = true)]
-    pub rabbitmq_url: Option<String>,
-
-    /// Use PostgreSQL for jobs, attempts, events and dead letters instead of the embedded store.
-    #[arg(long, env = "ODTO_POSTGRES_URL", hide_env_values = true)]
-    pub postgres_url: Option<String>,
-
-    /// Use Redis for statistics and idempotency keys instead of the embedded store.
-    #[arg(long, env = "ODTO_REDIS_URL", hide_env_values = true)]
-    pub redis_url: Option<String>,
+    /// A backend whose URL is given (RabbitMQ as the bus, PostgreSQL for jobs, attempts,
+    /// events and dead letters, Redis for statistics and idempotency keys) replaces the
+    /// embedded one in that role.
+    #[command(flatten)]
+    pub backends: BackendSettings,
 
     /// When a write to the embedded backends counts as done: `full` waits for the disk (survives
     /// a power cut), `normal` for the operating system (survives a crash of the process).
     #[arg(long, env = "ODTO_EMBEDDED_DURABILITY", default_value = "full")]
     pub durability: Durability,
-}
-
-impl std::fmt::Debug for UpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |url: &Option<String>| url.as_ref().map(|_| "<set>");
-        f.debug_struct("UpConfig")
-            .field("data_dir", &self.data_dir)
-            .field("gateway_listen", &self.gateway_listen)
-            .field("read_model_listen", &self.read_model_listen)
-            .field("rabbitmq_url", &set(&self.rabbitmq_url))
-            .field("postgres_url", &set(&self.postgres_url))
-            .field("redis_url", &set(&self.redis_url))
-            .field("durability", &self.durability)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,9 +69,7 @@ impl UpConfig {
             processor_listen: any_port,
             metrics_engine_listen: any_port,
             processor_concurrency: 64,
-            rabbitmq_url: None,
-            postgres_url: None,
-            redis_url: None,
+            backends: BackendSettings::local(),
             durability: Durability::Normal,
         }
     }

@@ -2,18 +2,17 @@
 
 use std::fs::File;
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use clap::Parser;
-use odto_gateway::JobStoreSource;
-use odto_metrics_engine::EventSinks;
-use odto_processor::Registry;
-use odto_read_model::ReadStores;
+use odto_gateway::GatewayBackends;
+use odto_metrics_engine::{EngineBackends, EventSinks};
+use odto_processor::ProcessorBackends;
+use odto_read_model::ReadModelBackends;
+use odto_settings::ReadModelUrl;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::UpError;
-use crate::backends::{Backends, RealSettings};
+use crate::backends::Backends;
 use crate::config::UpConfig;
 
 /// Where each service listens (the actual ports, also when 0 was asked for).
@@ -56,7 +55,7 @@ impl Stack {
             None
         };
         let settings = ServiceSettings::from_env(config)?;
-        let backends = Backends::open(config, &settings.real).await?;
+        let backends = Backends::open(config).await?;
         for (role, backend) in &backends.summary {
             progress(&format!("{role}: {backend}"));
         }
@@ -87,39 +86,36 @@ impl Stack {
         progress: &dyn Fn(&str),
     ) -> Result<(), UpError> {
         let b = self.backends.clone();
-        let bus = b.shared_bus();
 
         let sinks = EventSinks {
             events: b.events.clone(),
             jobs: b.jobs.clone(),
             stats: b.stats.clone(),
         };
-        let engine = odto_metrics_engine::Application::build_with(
-            settings.engine,
-            bus.clone(),
+        let engine = EngineBackends {
+            bus: b.bus.clone(),
             sinks,
-            b.dead_letters.clone(),
-        )
-        .await
-        .map_err(|e| UpError::service("metrics engine", e))?;
+            dead_letters: b.dead_letters.clone(),
+        };
+        let engine = odto_metrics_engine::Application::build_with(settings.engine, engine)
+            .await
+            .map_err(|e| UpError::service("metrics engine", e))?;
         self.addresses.metrics_engine = engine.local_addr();
         self.spawn("metrics engine", |stop| engine.run_until_stopped(stop));
         progress("metrics engine started");
 
-        let default_duration = Duration::from_millis(settings.processor.default_duration_ms);
-        let processor = odto_processor::Application::build_with(
-            settings.processor,
-            bus.clone(),
-            b.jobs.clone(),
-            Registry::with_builtins(default_duration),
-        )
-        .await
-        .map_err(|e| UpError::service("processor", e))?;
+        let processor = ProcessorBackends {
+            bus: b.bus.clone(),
+            jobs: b.jobs.clone(),
+        };
+        let processor = odto_processor::Application::build_with(settings.processor, processor)
+            .await
+            .map_err(|e| UpError::service("processor", e))?;
         self.addresses.processor = processor.local_addr();
         self.spawn("processor", |stop| processor.run_until_stopped(stop));
         progress("processor started");
 
-        let stores = ReadStores {
+        let stores = ReadModelBackends {
             jobs: b.jobs.clone(),
             events: b.events.clone(),
             dead_letters: b.dead_letters.clone(),
@@ -133,14 +129,14 @@ impl Stack {
         self.spawn("read model", |stop| reads.run_until_stopped(stop));
         progress("read model started");
 
-        let gateway = odto_gateway::Application::build_with(
-            settings.gateway,
-            bus,
-            b.keys.clone(),
-            JobStoreSource::Ready(b.jobs.clone()),
-        )
-        .await
-        .map_err(|e| UpError::service("gateway", e))?;
+        let gateway = GatewayBackends {
+            bus: b.bus.clone(),
+            keys: b.keys.clone(),
+            jobs: b.jobs.clone(),
+        };
+        let gateway = odto_gateway::Application::build_with(settings.gateway, gateway)
+            .await
+            .map_err(|e| UpError::service("gateway", e))?;
         self.addresses.gateway = gateway.local_addr();
         self.spawn("gateway", |stop| gateway.run_until_stopped(stop));
         progress("gateway started");
@@ -208,7 +204,6 @@ struct ServiceSettings {
     processor: odto_processor::ProcessorConfig,
     engine: odto_metrics_engine::EngineConfig,
     read_model: odto_read_model::ReadModelConfig,
-    real: RealSettings,
 }
 
 impl ServiceSettings {
@@ -218,33 +213,25 @@ impl ServiceSettings {
         let mut engine: odto_metrics_engine::EngineConfig = from_env()?;
         let mut read_model: odto_read_model::ReadModelConfig = from_env()?;
         gateway.listen = config.gateway_listen;
-        gateway.read_model_url = format!("http://{}", config.read_model_listen);
+        gateway.read_model = ReadModelUrl::new(format!("http://{}", config.read_model_listen));
         processor.listen = config.processor_listen;
         processor.concurrency = config.processor_concurrency;
         engine.listen = config.metrics_engine_listen;
         read_model.listen = config.read_model_listen;
-        let real = RealSettings {
-            redis_prefix: engine.backends.redis_prefix.clone(),
-            rabbitmq_management_url: read_model.rabbitmq_management_url.clone(),
-        };
+        gateway.backends = config.backends.clone();
+        processor.backends = config.backends.clone();
+        engine.backends = config.backends.clone();
+        read_model.backends = config.backends.clone();
         Ok(Self {
             gateway,
             processor,
             engine,
             read_model,
-            real,
         })
     }
 }
 
 /// A service's settings from the environment alone (flags are `odto up`'s own).
 fn from_env<T: clap::Args>() -> Result<T, UpError> {
-    #[derive(clap::Parser)]
-    struct Environment<T: clap::Args> {
-        #[command(flatten)]
-        settings: T,
-    }
-    Environment::<T>::try_parse_from(["odto up"])
-        .map(|environment| environment.settings)
-        .map_err(|error| UpError::Config(error.to_string()))
+    odto_settings::from_env().map_err(|error| UpError::Config(error.to_string()))
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lapin::BasicProperties;
 use odto_contracts::EventEnvelope;
+use odto_settings::redact_url;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
@@ -62,20 +63,6 @@ impl std::fmt::Debug for RabbitConfig {
             .field("channels", &self.channels)
             .field("confirm_timeout", &self.confirm_timeout)
             .finish_non_exhaustive()
-    }
-}
-
-/// Replaces the password of a `scheme://user:password@host/...` URL with `***`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
     }
 }
 
@@ -204,19 +191,5 @@ fn job_properties(event: &EventEnvelope) -> BasicProperties {
     match event.payload.priority {
         Some(priority) => properties.with_priority(priority.min(topology::MAX_PRIORITY)),
         None => properties,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacted_url_hides_the_password_only() {
-        assert_eq!(
-            redact_url("amqp://guest:secret@127.0.0.1:5672/%2f"),
-            "amqp://guest:***@127.0.0.1:5672/%2f"
-        );
-        assert_eq!(redact_url("amqp://127.0.0.1:5672"), "amqp://127.0.0.1:5672");
     }
 }

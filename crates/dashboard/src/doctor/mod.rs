@@ -6,6 +6,8 @@ mod install;
 
 use std::path::PathBuf;
 
+use odto_settings::BackendSettings;
+
 pub use checks::Check;
 pub use install::{Os, Tool};
 
@@ -36,7 +38,9 @@ pub struct Environment {
     pub odto_bin: Option<PathBuf>,
     pub gateway_url: String,
     pub read_model_url: String,
-    /// `ODTO_*` variables by name (the services' URLs and listen addresses).
+    /// Where the services of the distributed mode find their backends.
+    pub backends: BackendSettings,
+    /// `ODTO_*` variables by name (the services' listen addresses).
     pub var: fn(&str) -> Option<String>,
 }
 
@@ -79,25 +83,19 @@ pub fn checks(mode: Mode, env: &Environment, os: Os) -> Vec<Check> {
             checks::odto_binary(env.odto_bin.as_deref(), os),
             checks::reachable(
                 "RabbitMQ",
-                &var("ODTO_RABBITMQ_URL", "amqp://127.0.0.1:5672"),
+                env.backends.rabbitmq_url(),
                 5672,
                 Tool::RabbitMq,
                 os,
             ),
             checks::reachable(
                 "PostgreSQL",
-                &var("ODTO_POSTGRES_URL", "postgres://127.0.0.1:5432"),
+                env.backends.postgres_url(),
                 5432,
                 Tool::Postgres,
                 os,
             ),
-            checks::reachable(
-                "Redis",
-                &var("ODTO_REDIS_URL", "redis://127.0.0.1:6379"),
-                6379,
-                Tool::Redis,
-                os,
-            ),
+            checks::reachable("Redis", env.backends.redis_url(), 6379, Tool::Redis, os),
         ],
         Mode::Cluster => vec![
             checks::command("docker", Tool::Docker, os),

@@ -13,7 +13,7 @@ use crate::harness::{TestGateway, error_body, spawn_gateway_with};
 async fn gateway_with_store() -> (TestGateway, PgStore, TestDatabase) {
     let db = TestDatabase::create().await;
     let url = db.url();
-    let gateway = spawn_gateway_with(|config| config.postgres_url = url).await;
+    let gateway = spawn_gateway_with(|config| config.backends.postgres_url = Some(url)).await;
     let store = PgStore::connect(&PgSettings::new(db.url())).await.unwrap();
     (gateway, store, db)
 }
@@ -136,7 +136,7 @@ async fn actions_answer_503_when_the_job_store_is_unreachable() {
         .local_addr()
         .unwrap();
     let gateway = spawn_gateway_with(|config| {
-        config.postgres_url = format!("postgres://postgres@{closed}/odto");
+        config.backends.postgres_url = Some(format!("postgres://postgres@{closed}/odto"));
     })
     .await;
 

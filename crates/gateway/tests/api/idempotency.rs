@@ -119,7 +119,7 @@ async fn with_redis_unreachable_keyed_submissions_get_503_and_unkeyed_ones_still
         .local_addr()
         .unwrap();
     let gateway = spawn_gateway_with(|config| {
-        config.redis_url = format!("redis://{closed_port}");
+        config.backends.redis_url = Some(format!("redis://{closed_port}"));
     })
     .await;
     let started = std::time::Instant::now();

@@ -23,15 +23,6 @@ pub fn client(connections: usize) -> anyhow::Result<reqwest::Client> {
     Ok(client)
 }
 
-/// A service's base URL: http or https, kept without a trailing slash.
-pub fn base_url(text: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err("must be an http:// or https:// URL with a host".into());
-    }
-    Ok(text.trim_end_matches('/').to_owned())
-}
-
 /// A duration: a number with `ms`, `s` or `m`, or a plain number of seconds (`90`, `1.5s`).
 pub fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -131,16 +122,6 @@ mod tests {
         for bad in ["", "ten", "5h", "-1s", "1e400"] {
             assert!(duration(bad).is_err(), "{bad} accepted");
         }
-    }
-
-    #[test]
-    fn base_urls_lose_their_trailing_slash_and_must_be_http() {
-        assert_eq!(
-            base_url("http://127.0.0.1:3000/").unwrap(),
-            "http://127.0.0.1:3000"
-        );
-        assert!(base_url("127.0.0.1:3000").is_err());
-        assert!(base_url("ftp://host").is_err());
     }
 
     #[test]

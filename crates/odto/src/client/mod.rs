@@ -11,6 +11,7 @@ pub mod submit;
 use std::process::ExitCode;
 
 use clap::Args;
+use odto_settings::{GatewayUrl, ReadModelUrl};
 
 pub use bench::BenchArgs;
 pub use submit::SubmitArgs;
@@ -18,22 +19,10 @@ pub use submit::SubmitArgs;
 /// Where the stack answers.
 #[derive(Debug, Clone, Args)]
 pub struct Endpoints {
-    /// Base URL of the gateway (the write API).
-    #[arg(
-        long,
-        env = "ODTO_GATEWAY_URL",
-        default_value = "http://127.0.0.1:3000",
-        value_parser = http::base_url
-    )]
-    pub gateway_url: String,
-    /// Base URL of the read model (the read API).
-    #[arg(
-        long,
-        env = "ODTO_READ_MODEL_URL",
-        default_value = "http://127.0.0.1:8080",
-        value_parser = http::base_url
-    )]
-    pub read_model_url: String,
+    #[command(flatten)]
+    pub gateway: GatewayUrl,
+    #[command(flatten)]
+    pub read_model: ReadModelUrl,
 }
 
 /// Runs a client command on its own runtime. A command returns its exit code, or an error that

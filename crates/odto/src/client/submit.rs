@@ -84,7 +84,7 @@ fn json_object(text: &str) -> Result<Map<String, Value>, String> {
 
 pub async fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
     let client = http::client(PARALLEL)?;
-    let gateway = Gateway::new(client.clone(), &args.endpoints.gateway_url)?;
+    let gateway = Gateway::new(client.clone(), &args.endpoints.gateway.url)?;
     let (accepted, refused) = submit_all(&gateway, &args).await;
     if let Some((index, refusal)) = &refused {
         let (done, count) = (accepted.len(), args.count);
@@ -100,7 +100,7 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
     if !args.wait {
         return Ok(ExitCode::SUCCESS);
     }
-    let read_model = ReadModel::new(client, &args.endpoints.read_model_url);
+    let read_model = ReadModel::new(client, &args.endpoints.read_model.url);
     let ids: Vec<Uuid> = accepted.iter().map(|a| a.job.job_id).collect();
     let finished = wait_finished(&read_model, &ids, args.timeout).await?;
     Ok(print_finished(&ids, &finished, args.json, args.timeout))

@@ -91,7 +91,7 @@ async fn start(
     };
     let mut config =
         ReadModelConfig::for_tests(postgres_url, redis_url(), prefix, vhost.amqp_url());
-    config.rabbitmq_management_url = management_url();
+    config.backends.rabbitmq_management_url = Some(management_url());
     edit(&mut config);
     let app = Application::build(config).await.expect("read model builds");
     let base = format!("http://{}", app.local_addr());

@@ -43,7 +43,7 @@ async fn with_every_backend_up_the_read_model_is_live_and_ready() {
 #[tokio::test]
 async fn with_postgres_unreachable_readiness_fails_naming_it_while_liveness_holds() {
     let read_model = spawn_read_model_with(|config| {
-        config.postgres_url = format!("postgres://postgres@{}/odto", closed_port());
+        config.backends.postgres_url = Some(format!("postgres://postgres@{}/odto", closed_port()));
     })
     .await;
 
@@ -92,7 +92,7 @@ async fn a_read_model_started_while_postgres_is_down_serves_it_once_it_is_back()
 #[tokio::test]
 async fn with_redis_unreachable_readiness_names_it_and_stats_are_503() {
     let read_model = spawn_read_model_with(|config| {
-        config.redis_url = format!("redis://{}", closed_port());
+        config.backends.redis_url = Some(format!("redis://{}", closed_port()));
     })
     .await;
 
@@ -114,7 +114,7 @@ async fn with_redis_unreachable_readiness_names_it_and_stats_are_503() {
 async fn a_store_that_never_answers_gives_503_within_the_timeout() {
     let silent = silent_server().await;
     let read_model = spawn_read_model_with(|config| {
-        config.postgres_url = format!("postgres://postgres@{silent}/odto");
+        config.backends.postgres_url = Some(format!("postgres://postgres@{silent}/odto"));
         config.store_timeout_ms = 500;
     })
     .await;

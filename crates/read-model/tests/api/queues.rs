@@ -132,7 +132,7 @@ async fn the_oldest_age_comes_from_the_head_messages_timestamp() {
 #[tokio::test]
 async fn an_unreachable_management_api_is_a_quick_503_json_error() {
     let read_model = spawn_read_model_with(|config| {
-        config.rabbitmq_management_url = format!("http://{}", closed_port());
+        config.backends.rabbitmq_management_url = Some(format!("http://{}", closed_port()));
     })
     .await;
     read_model.wait_ready().await;

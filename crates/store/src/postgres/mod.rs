@@ -71,35 +71,11 @@ impl Default for PgSettings {
 impl fmt::Debug for PgSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PgSettings")
-            .field("url", &redact(&self.url))
+            .field("url", &odto_settings::redact_url(&self.url))
             .field("max_connections", &self.max_connections)
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .finish()
-    }
-}
-
-/// The URL with its password, if any, replaced by `***` (in the user info or the query).
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "***".into();
-    };
-    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
-    let tail = match tail.split_once('?') {
-        Some((path, query)) if query.contains("password") => format!("{path}?***"),
-        _ => tail.to_owned(),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            let hidden = if user.len() < userinfo.len() {
-                ":***"
-            } else {
-                ""
-            };
-            format!("{scheme}://{user}{hidden}@{host}{tail}")
-        }
-        None => format!("{scheme}://{authority}{tail}"),
     }
 }
 
@@ -152,19 +128,6 @@ mod tests {
         assert!(
             printed.contains("postgres://odto:***@db:5432/odto"),
             "{printed}"
-        );
-    }
-
-    #[test]
-    fn urls_without_a_password_print_unchanged() {
-        assert_eq!(
-            redact("postgres://postgres@127.0.0.1/odto"),
-            "postgres://postgres@127.0.0.1/odto"
-        );
-        assert_eq!(redact("not a url"), "***");
-        assert_eq!(
-            redact("postgres://h/odto?password=x&sslmode=disable"),
-            "postgres://h/odto?***"
         );
     }
 }

@@ -46,6 +46,8 @@ use self::progress::Progress;
 use self::report::{Report, Settings};
 use super::gateway::Gateway;
 use super::read_model::ReadModel;
+use odto_settings::{GatewayUrl, ReadModelUrl};
+
 use super::{Endpoints, http};
 
 const DEFINITIONS: &str = "\
@@ -132,8 +134,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     };
     let client = http::client(plan.concurrency)?;
     let Endpoints {
-        gateway_url,
-        read_model_url,
+        gateway: GatewayUrl { url: gateway_url },
+        read_model: ReadModelUrl {
+            url: read_model_url,
+        },
     } = &args.endpoints;
     http::ensure_ready(&client, "gateway", gateway_url).await?;
     http::ensure_ready(&client, "read model", read_model_url).await?;
