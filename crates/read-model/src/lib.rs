@@ -5,6 +5,7 @@
 //! writes nothing. Every listing is newest first and `[]` when empty; every error is the shared
 //! JSON error; a backend that is down or slow gives 503 with `Retry-After` within the store
 //! timeout, never a hang. Routes: see [`router`] and `/openapi.json`.
+//! Its answers are the types of `odto_contracts::read_api`, which its clients read as well.
 //!
 //! ```no_run
 //! # async fn run(config: odto_read_model::ReadModelConfig) -> Result<(), Box<dyn std::error::Error>> {
