@@ -11,7 +11,8 @@
 //! - the breaking-change checker ([`compat`]) that enforces the SemVer promise in
 //!   `contracts/VERSIONS.md`;
 //! - [`validate_files`], the library half of `odto validate` (the only function here that does IO);
-//! - the UI launcher list ([`ui_registry`]).
+//! - the UI launcher list ([`ui_registry`]);
+//! - the read API's answers ([`read_api`]), shared by the read model and its clients.
 //!
 //! It depends on nothing else in the workspace, so every service and tool can share it.
 
@@ -21,6 +22,7 @@ mod event;
 mod files;
 mod job;
 mod openapi;
+pub mod read_api;
 mod schema;
 mod submission;
 mod ui;

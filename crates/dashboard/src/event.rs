@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::api::{Accepted, Alert, DeadLetterPage, FetchError, JobDetail, JobRow, Stats};
+use odto_contracts::JobAccepted;
+use odto_contracts::read_api::{Alert, DeadLetterPage, JobDetail, JobView, Stats};
+
+use crate::api::FetchError;
 
 /// A report from a background task.
 #[derive(Debug)]
@@ -12,11 +15,11 @@ pub enum AppEvent {
     /// One polling round finished.
     Polled(Box<Poll>),
     /// The answer to a new-task submission.
-    Submitted(Result<Accepted, FetchError>),
+    Submitted(Result<JobAccepted, FetchError>),
     /// The answer to a retry of this job.
     Retried {
         job_id: String,
-        result: Result<Accepted, FetchError>,
+        result: Result<JobAccepted, FetchError>,
     },
     /// News from the stack the launcher started.
     Launch(LaunchEvent),
@@ -28,7 +31,7 @@ pub enum AppEvent {
 #[derive(Debug)]
 pub struct Poll {
     pub stats: Result<Stats, FetchError>,
-    pub jobs: Result<Vec<JobRow>, FetchError>,
+    pub jobs: Result<Vec<JobView>, FetchError>,
     pub alerts: Result<Vec<Alert>, FetchError>,
     pub gateway: Result<(), FetchError>,
     /// Only while a job's detail is open: its id and what came back.

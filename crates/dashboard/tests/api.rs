@@ -122,7 +122,10 @@ async fn one_round_reads_every_endpoint_and_a_missing_alerts_route_stays_an_erro
     assert_eq!(stats.throughput.len(), 1);
     let jobs = poll.jobs.expect("jobs");
     assert_eq!(jobs[0].run_attempts, Some(1));
-    assert_eq!(jobs[0].created_at.to_rfc3339(), "2025-01-01T10:59:00+00:00");
+    assert_eq!(
+        jobs[0].job.created_at.to_rfc3339(),
+        "2025-01-01T10:59:00+00:00"
+    );
     assert!(poll.alerts.unwrap_err().is_not_found());
     assert!(poll.gateway.is_ok());
     assert!(
@@ -180,7 +183,10 @@ async fn a_new_task_is_posted_in_the_short_form_and_refusals_keep_the_gateways_m
     let client = api("http://127.0.0.1:9", &gateway.url(), 1_000);
     let body = serde_json::json!({"type": "email.send", "payload": {"durationMs": 5}});
     let answer = client.submit(&body).await.unwrap();
-    assert_eq!(answer.job_id, "0190c6f2-7a1b-7c3d-8e4f-000000000009");
+    assert_eq!(
+        answer.job_id.to_string(),
+        "0190c6f2-7a1b-7c3d-8e4f-000000000009"
+    );
     let refused = client.retry("x").await.unwrap_err();
     assert_eq!(
         refused.to_string(),

@@ -9,6 +9,7 @@ use odd_dashboard::state::{
     FilterForm, FormStatus, LaunchPhase, Link, Modal, NewTaskField, NewTaskForm, State, TextField,
     View,
 };
+use odto_contracts::{JobStatus, JobType};
 use ratatui::style::{Color, Modifier};
 
 fn both_sizes(name: &str, state: &State) {
@@ -81,7 +82,7 @@ fn a_long_job_type_is_cut_with_an_ellipsis() {
     let long = "a.very.long.job.type.that.uses.all.sixty-four.characters.allowed";
     assert_eq!(long.len(), 64);
     let mut jobs = many_jobs(3);
-    jobs[0].job_type = long.into();
+    jobs[0].job.job_type = JobType::parse(long).unwrap();
     both_sizes("dashboard_long_job_type", &dashboard(jobs));
 }
 
@@ -111,7 +112,7 @@ fn a_filter_and_a_missing_alerts_endpoint_are_shown_honestly() {
     let mut state = dashboard(
         many_jobs(12)
             .into_iter()
-            .filter(|j| j.status == "FAILED")
+            .filter(|j| j.job.status == JobStatus::Failed)
             .collect(),
     );
     state.alerts.update(Err(FetchError::Status {
@@ -139,7 +140,7 @@ fn server_mode_offers_no_new_task_key() {
 #[test]
 fn a_jobs_detail_shows_its_attempts_and_event_timeline() {
     let job = job(3, "report.render", "COMPLETED");
-    let id = job.id.clone();
+    let id = job.job.id.to_string();
     let state = with_detail(dashboard(many_jobs(5)), Ok(detail(job)), &id);
     both_sizes("job_detail", &state);
 }
@@ -148,11 +149,11 @@ fn a_jobs_detail_shows_its_attempts_and_event_timeline() {
 fn a_retried_failed_job_shows_its_run_its_error_and_its_payload() {
     let mut job = job(4, &"x".repeat(64), "FAILED");
     // Retried once by hand: four attempts in all, one in this run.
-    (job.attempts, job.run_attempts) = (Some(4), Some(1));
-    job.payload = Some(
+    (job.job.attempts, job.run_attempts) = (Some(4), Some(1));
+    job.job.payload = Some(payload(
         serde_json::json!({"fail": true, "note": "a payload long enough to need wrapping on a small terminal, and then some more"}),
-    );
-    let id = job.id.clone();
+    ));
+    let id = job.job.id.to_string();
     let state = with_detail(dashboard(many_jobs(5)), Ok(detail(job)), &id);
     both_sizes("job_detail_failed", &state);
 }
@@ -286,7 +287,7 @@ fn tiny_terminals_do_not_crash_any_screen() {
     launcher.launch_log = launch_log();
     states.push(launcher);
     let job = job(1, "t", "FAILED");
-    let id = job.id.clone();
+    let id = job.job.id.to_string();
     states.push(with_detail(dashboard(many_jobs(3)), Ok(detail(job)), &id));
     let mut dlq = dashboard(vec![]);
     dlq.view = View::DeadLetters;

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use odto_contracts::read_api::{JobDetail, JobPage, RecentJob};
 use odto_contracts::{EventEnvelope, parse_canonical_uuid};
 use odto_store::events::EventQuery;
 use odto_store::jobs::JobQuery;
@@ -11,7 +12,7 @@ use odto_store::jobs::JobQuery;
 use crate::error::ReadError;
 use crate::params::{self, EventParams, JobListParams, RecentParams};
 use crate::routes::AppState;
-use crate::views::{JobDetail, JobPage, RecentJob, job_view};
+use crate::views;
 
 /// `GET /jobs/recent?limit=`: the reference's shape, `[{id, type, status, createdAt}]`.
 pub async fn recent(
@@ -26,7 +27,7 @@ pub async fn recent(
             ..JobQuery::default()
         }))
         .await?;
-    Ok(Json(page.items.iter().map(RecentJob::from).collect()))
+    Ok(Json(page.items.iter().map(views::recent_job).collect()))
 }
 
 /// `GET /jobs?status=&type=&q=&limit=&cursor=`: filtered, searched, one page at a time.
@@ -46,7 +47,7 @@ pub async fn list(
         .read(state.stores.jobs.list(&filter))
         .await
         .map_err(|e| e.blame_cursor(filter.cursor.is_some()))?;
-    Ok(Json(JobPage::from(page)))
+    Ok(Json(views::job_page(page)))
 }
 
 /// `GET /jobs/{id}`: the job, its attempts and its event timeline.
@@ -65,7 +66,7 @@ pub async fn detail(
     )?;
     let record = record.ok_or(ReadError::JobNotFound(id))?;
     Ok(Json(JobDetail {
-        job: job_view(&record),
+        job: views::job_view(record),
         attempts,
         events,
     }))

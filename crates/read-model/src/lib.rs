@@ -5,6 +5,7 @@
 //! writes nothing. Every listing is newest first and `[]` when empty; every error is the shared
 //! JSON error; a backend that is down or slow gives 503 with `Retry-After` within the store
 //! timeout, never a hang. Routes: see [`router`] and `/openapi.json`.
+//! Its answers are the types of `odto_contracts::read_api`, which its clients read as well.
 //!
 //! Its shape is every service's: `config.rs`, `error.rs`, `routes.rs` (the HTTP API), domain
 //! modules (`jobs`, `views`, `params`), and this file: [`ReadModelBackends`], then

@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use odto_bus::inspect::QueueStats;
+use odto_contracts::read_api::{self, DeadLetterPage};
 use odto_http::{Readiness, instrument};
 use odto_store::StoreError;
 use tower_http::cors::CorsLayer;
@@ -19,7 +20,7 @@ use tower_http::cors::CorsLayer;
 use crate::error::ReadError;
 use crate::metrics::{Backend, ReadModelMetrics};
 use crate::params::{self, DeadLetterParams};
-use crate::views::{DeadLetterPage, StatsView};
+use crate::views;
 use crate::{ReadModelBackends, jobs, openapi};
 
 /// Seconds of throughput `/stats` reports.
@@ -99,13 +100,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `GET /stats`: totals by status and type, the conservation check, the last minute's throughput.
-async fn stats(State(state): State<AppState>) -> Result<Json<StatsView>, ReadError> {
+async fn stats(State(state): State<AppState>) -> Result<Json<read_api::Stats>, ReadError> {
     let stats = &state.stores.stats;
     let (snapshot, throughput) = tokio::try_join!(
         state.read(stats.snapshot()),
         state.read(stats.throughput(Utc::now(), THROUGHPUT_WINDOW_SECS)),
     )?;
-    Ok(Json(StatsView::new(snapshot, throughput)))
+    Ok(Json(views::stats(snapshot, throughput)))
 }
 
 /// `GET /queues`: every queue of the topology, from the broker.
@@ -127,11 +128,7 @@ async fn dead_letters(
         state.read(letters.count()),
     )
     .map_err(|e| e.blame_cursor(cursor.is_some()))?;
-    Ok(Json(DeadLetterPage {
-        items: page.items,
-        next_cursor: page.next_cursor,
-        total,
-    }))
+    Ok(Json(views::dead_letter_page(page, total)))
 }
 
 /// Ready while the job store (PostgreSQL) and the statistics store (Redis) both answer.

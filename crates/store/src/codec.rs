@@ -1,8 +1,9 @@
 //! Conversions between Rust values and what the backends store, shared so that both read back
 //! the same values: timestamps split at microsecond precision (PostgreSQL's; the embedded
-//! backend keeps the same), opaque page cursors, and text PostgreSQL refuses.
+//! backend keeps the same), opaque page cursors, attempt outcomes, and text PostgreSQL refuses.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use odto_contracts::UnknownVariant;
 use uuid::Uuid;
 
 use crate::jobs::AttemptOutcome;
@@ -78,25 +79,10 @@ pub(crate) fn storable_text(text: &str) -> String {
     text.replace('\0', "\u{FFFD}")
 }
 
-/// The stored name of an attempt's outcome.
-pub(crate) fn outcome_name(outcome: AttemptOutcome) -> &'static str {
-    match outcome {
-        AttemptOutcome::Completed => "completed",
-        AttemptOutcome::Failed => "failed",
-        AttemptOutcome::TimedOut => "timed_out",
-    }
-}
-
-/// Reads a name made by [`outcome_name`].
+/// Reads a stored attempt outcome: its wire name.
 pub(crate) fn parse_outcome(name: &str) -> Result<AttemptOutcome, StoreError> {
-    [
-        AttemptOutcome::Completed,
-        AttemptOutcome::Failed,
-        AttemptOutcome::TimedOut,
-    ]
-    .into_iter()
-    .find(|&outcome| outcome_name(outcome) == name)
-    .ok_or_else(|| StoreError::Corrupt(format!("unknown attempt outcome {name:?}")))
+    name.parse()
+        .map_err(|e: UnknownVariant| StoreError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]

@@ -3,28 +3,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+pub use odto_contracts::read_api::DeadLetter;
 use uuid::Uuid;
 
 use crate::{Page, StoreError};
-
-/// One dead-lettered message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeadLetter {
-    /// Unique per message (its AMQP message id when it had one, else assigned).
-    pub id: Uuid,
-    pub received_at: DateTime<Utc>,
-    /// Queue the message was taken from, e.g. `jobs.created`.
-    pub source: String,
-    /// Why it was dead-lettered, for people.
-    pub reason: String,
-    /// The message body, as UTF-8 (lossy) text.
-    pub body: String,
-    /// The job it concerns, when that could be read from it.
-    pub job_id: Option<Uuid>,
-    pub retried_at: Option<DateTime<Utc>>,
-}
 
 #[async_trait]
 pub trait DeadLetterStore: Send + Sync + 'static {

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+pub use odto_contracts::read_api::{Attempt, AttemptOutcome};
 use odto_contracts::{Job, JobStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{Page, StoreError};
@@ -34,30 +35,6 @@ pub struct JobRecord {
     /// the job over).
     pub lease_until: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
-}
-
-/// How an attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttemptOutcome {
-    Completed,
-    Failed,
-    TimedOut,
-}
-
-/// One attempt at running a job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attempt {
-    pub job_id: Uuid,
-    /// 1 for the first attempt; keeps counting across manual retries.
-    pub number: u32,
-    /// The processor instance that ran it.
-    pub worker: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub outcome: Option<AttemptOutcome>,
-    pub error: Option<String>,
 }
 
 /// Answer to [`JobStore::begin_attempt`].

@@ -10,6 +10,9 @@
 //! [`redis::RedisStats`] and [`redis::RedisIdempotency`]; the all-in-one mode uses
 //! [`sqlite::SqliteStore`], every trait in one embedded SQLite file. One behavioural suite
 //! (`tests/stores`) runs against both.
+//!
+//! Records the read API shows as they are stored (attempts, dead letters, status counts,
+//! throughput) are the types of `odto_contracts::read_api`, re-exported where they belong here.
 
 mod codec;
 pub mod dead_letters;

@@ -9,56 +9,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use odto_contracts::{EventEnvelope, JobStatus};
+use odto_contracts::EventEnvelope;
+pub use odto_contracts::read_api::{StatusCounts, Throughput};
 use serde::Serialize;
 
 use crate::StoreError;
-
-/// Jobs per status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusCounts {
-    pub pending: u64,
-    pub validated: u64,
-    pub executing: u64,
-    pub completed: u64,
-    pub failed: u64,
-    pub cancelled: u64,
-}
-
-impl StatusCounts {
-    pub fn total(&self) -> u64 {
-        self.pending
-            + self.validated
-            + self.executing
-            + self.completed
-            + self.failed
-            + self.cancelled
-    }
-
-    /// The count of jobs in `status`.
-    pub(crate) fn slot(&mut self, status: JobStatus) -> &mut u64 {
-        match status {
-            JobStatus::Pending => &mut self.pending,
-            JobStatus::Validated => &mut self.validated,
-            JobStatus::Executing => &mut self.executing,
-            JobStatus::Completed => &mut self.completed,
-            JobStatus::Failed => &mut self.failed,
-            JobStatus::Cancelled => &mut self.cancelled,
-        }
-    }
-}
-
-/// Accepted, completed and failed jobs in one second (by event time).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Throughput {
-    /// Unix time of the second.
-    pub second: i64,
-    pub accepted: u64,
-    pub completed: u64,
-    pub failed: u64,
-}
 
 /// A consistent snapshot of the statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use odto_contracts::JobStatus;
+use odto_contracts::read_api::{Alert, DeadLetterPage, JobDetail, JobPage, JobView, Stats};
+use odto_contracts::{JobAccepted, JobStatus};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-use super::types::{Accepted, Alert, DeadLetterPage, JobDetail, JobPage, JobRow, Stats};
 
 /// Jobs the dashboard lists at once (the read model allows up to 500).
 pub const JOB_LIMIT: u32 = 100;
@@ -125,7 +124,7 @@ impl Api {
         self.read("/stats").await
     }
 
-    pub async fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>, FetchError> {
+    pub async fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobView>, FetchError> {
         let path = format!("/jobs?{}", filter.query(JOB_LIMIT));
         Ok(self.read::<JobPage>(&path).await?.items)
     }
@@ -135,8 +134,7 @@ impl Api {
     }
 
     pub async fn alerts(&self) -> Result<Vec<Alert>, FetchError> {
-        let values: Vec<Value> = self.read("/alerts").await?;
-        Ok(values.iter().map(Alert::from_value).collect())
+        self.read("/alerts").await
     }
 
     pub async fn dead_letters(&self) -> Result<DeadLetterPage, FetchError> {
@@ -150,13 +148,13 @@ impl Api {
     }
 
     /// `POST /jobs` with a short-form body.
-    pub async fn submit(&self, body: &Value) -> Result<Accepted, FetchError> {
+    pub async fn submit(&self, body: &Value) -> Result<JobAccepted, FetchError> {
         let request = self.http.post(format!("{}/jobs", self.gateway)).json(body);
         self.send(request).await
     }
 
     /// `POST /jobs/{id}/retry`: a FAILED (dead-lettered) job runs again.
-    pub async fn retry(&self, id: &str) -> Result<Accepted, FetchError> {
+    pub async fn retry(&self, id: &str) -> Result<JobAccepted, FetchError> {
         let request = self.http.post(format!("{}/jobs/{id}/retry", self.gateway));
         self.send(request).await
     }

@@ -1,10 +1,6 @@
-//! Talking to the services: the wire types the dashboard reads and the HTTP client.
+//! Talking to the services over HTTP. What they answer is read into the shared wire types:
+//! `odto_contracts::read_api` for the read model, `odto_contracts::JobAccepted` for the gateway.
 
 mod client;
-mod types;
 
 pub use client::{Api, DEAD_LETTER_LIMIT, FetchError, JOB_LIMIT, JobFilter};
-pub use types::{
-    Accepted, Alert, Attempt, Conservation, DeadLetter, DeadLetterPage, EventJob, JobDetail,
-    JobPage, JobRow, Producer, Stats, ThroughputPoint, TimelineEvent,
-};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::ThroughputPoint;
+use odto_contracts::read_api::Throughput;
 
 /// Seconds the chart covers at most.
 pub const HISTORY_SECS: i64 = 300;
@@ -14,7 +14,7 @@ pub const MIN_SPAN_SECS: i64 = 60;
 /// first seen) replaces the earlier report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThroughputHistory {
-    points: BTreeMap<i64, ThroughputPoint>,
+    points: BTreeMap<i64, Throughput>,
 }
 
 /// The chart's data: x is seconds before `now` (negative), y the count in that second.
@@ -28,7 +28,7 @@ pub struct Series {
 }
 
 impl ThroughputHistory {
-    pub fn merge(&mut self, points: &[ThroughputPoint], now: i64) {
+    pub fn merge(&mut self, points: &[Throughput], now: i64) {
         for point in points {
             self.points.insert(point.second, *point);
         }
@@ -68,8 +68,8 @@ impl ThroughputHistory {
 mod tests {
     use super::*;
 
-    fn point(second: i64, accepted: u64) -> ThroughputPoint {
-        ThroughputPoint {
+    fn point(second: i64, accepted: u64) -> Throughput {
+        Throughput {
             second,
             accepted,
             completed: 0,

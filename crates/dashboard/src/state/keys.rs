@@ -2,6 +2,7 @@
 //! keys were a defect. What a key needs done outside the state is returned as an [`Action`].
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use odto_contracts::JobStatus;
 use serde_json::Value;
 
 use super::{
@@ -109,7 +110,7 @@ fn dashboard_key(state: &mut State, key: KeyEvent) -> Option<Action> {
     }
     match (key.code, command(key, false)) {
         (KeyCode::Enter, _) => {
-            let id = state.selected_job()?.id.clone();
+            let id = state.selected_job()?.job.id.to_string();
             open_detail(state, id, View::Dashboard);
         }
         (KeyCode::Esc, _) if state.filter.is_active() => {
@@ -151,10 +152,10 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Option<Action> {
         return None;
     }
     if command(key, false) == Some('t') {
-        let status = detail.job.value.as_ref().map(|d| d.job.status.clone());
+        let status = detail.job.value.as_ref().map(|d| d.job.job.status);
         let id = detail.id.clone();
-        return match status.as_deref() {
-            Some("FAILED") => retry(state, id),
+        return match status {
+            Some(JobStatus::Failed) => retry(state, id),
             _ => {
                 state.notify("only FAILED jobs can be retried", true);
                 None
@@ -177,7 +178,7 @@ fn dead_letter_key(state: &mut State, key: KeyEvent) -> Option<Action> {
     let job_id = state
         .dead_letter_items()
         .get(state.dead_letter_selected)
-        .map(|letter| letter.job_id.clone());
+        .map(|letter| letter.job_id.map(|id| id.to_string()));
     match (key.code, command(key, false), job_id) {
         (KeyCode::Enter, _, Some(Some(id))) => open_detail(state, id, View::DeadLetters),
         (_, Some('t'), Some(Some(id))) => return retry(state, id),

@@ -1,9 +1,10 @@
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use odto_contracts::read_api::{DeadLetter, DeadLetterPage, JobDetail, JobView};
 
 use super::*;
-use crate::api::{DeadLetter, DeadLetterPage, JobDetail, JobRow};
 use crate::state::Settings;
+use crate::state::fixtures::{self, id};
 
 fn state(view: View) -> State {
     let settings = Settings {
@@ -19,21 +20,8 @@ fn state(view: View) -> State {
     state
 }
 
-fn job(id: &str, status: &str) -> JobRow {
-    JobRow {
-        id: id.into(),
-        job_type: "email.send".into(),
-        status: status.into(),
-        created_at: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
-        updated_at: None,
-        attempts: None,
-        max_attempts: None,
-        run_attempts: None,
-        last_error: None,
-        correlation_id: None,
-        finished_at: None,
-        payload: None,
-    }
+fn job(name: &str, status: &str) -> JobView {
+    fixtures::job(name, "email.send", status)
 }
 
 fn press(state: &mut State, code: KeyCode) -> Option<Action> {
@@ -124,7 +112,7 @@ fn enter_opens_the_selected_jobs_detail_and_esc_goes_back() {
     press(&mut state, KeyCode::Char('J'));
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.view, View::JobDetail);
-    assert_eq!(state.interest().detail.as_deref(), Some("b"));
+    assert_eq!(state.interest().detail, Some(id("b").to_string()));
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.view, View::Dashboard);
     assert_eq!(state.interest().detail, None);
@@ -149,8 +137,12 @@ fn only_failed_jobs_are_retried_from_their_detail() {
         .as_mut()
         .unwrap()
         .job
-        .status = "FAILED".into();
-    assert_eq!(shifted(&mut state, 'T'), Some(Action::Retry("a".into())));
+        .job
+        .status = JobStatus::Failed;
+    assert_eq!(
+        shifted(&mut state, 'T'),
+        Some(Action::Retry(id("a").to_string()))
+    );
 }
 
 #[test]
@@ -184,12 +176,12 @@ fn dead_letters_open_with_d_and_retry_the_job_they_name() {
     assert_eq!(state.view, View::DeadLetters);
     assert!(state.interest().dead_letters);
     let letter = |job_id: Option<&str>| DeadLetter {
-        id: "l".into(),
+        id: id("l"),
         received_at: state.now,
         source: "jobs.created".into(),
         reason: "exhausted".into(),
         body: "{}".into(),
-        job_id: job_id.map(str::to_owned),
+        job_id: job_id.map(id),
         retried_at: None,
     };
     let items = vec![letter(Some("j1")), letter(None)];
@@ -200,7 +192,7 @@ fn dead_letters_open_with_d_and_retry_the_job_they_name() {
     });
     assert_eq!(
         press(&mut state, KeyCode::Char('t')),
-        Some(Action::Retry("j1".into()))
+        Some(Action::Retry(id("j1").to_string()))
     );
     press(&mut state, KeyCode::Down);
     assert_eq!(press(&mut state, KeyCode::Char('t')), None);

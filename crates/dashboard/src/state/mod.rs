@@ -2,6 +2,8 @@
 //! ([`update`]) change it; [`crate::ui::render`] draws it and nothing else, so every screen can
 //! be tested by building a `State` and rendering it.
 
+#[cfg(test)]
+mod fixtures;
 mod forms;
 mod history;
 pub mod keys;
@@ -12,8 +14,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use odto_contracts::read_api::{Alert, DeadLetter, DeadLetterPage, JobDetail, JobView, Stats};
 
-use crate::api::{Alert, DeadLetterPage, FetchError, JobDetail, JobFilter, JobRow, Stats};
+use crate::api::{FetchError, JobFilter};
 use crate::poller::Interest;
 
 pub use forms::{FilterField, FilterForm, FormStatus, NewTaskField, NewTaskForm, TextField};
@@ -155,7 +158,7 @@ pub struct State {
     pub gateway: Link,
     pub stats: Remote<Stats>,
     pub throughput: ThroughputHistory,
-    pub jobs: Remote<Vec<JobRow>>,
+    pub jobs: Remote<Vec<JobView>>,
     pub selected: usize,
     pub filter: JobFilter,
     pub alerts: Remote<Vec<Alert>>,
@@ -218,15 +221,15 @@ impl State {
             || submitting
     }
 
-    pub fn jobs(&self) -> &[JobRow] {
+    pub fn jobs(&self) -> &[JobView] {
         self.jobs.value.as_deref().unwrap_or_default()
     }
 
-    pub fn selected_job(&self) -> Option<&JobRow> {
+    pub fn selected_job(&self) -> Option<&JobView> {
         self.jobs().get(self.selected)
     }
 
-    pub fn dead_letter_items(&self) -> &[crate::api::DeadLetter] {
+    pub fn dead_letter_items(&self) -> &[DeadLetter] {
         self.dead_letters
             .value
             .as_ref()

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use odto_contracts::JobAccepted;
+use uuid::Uuid;
+
 use super::{FormStatus, LAUNCH_LOG_LINES, LaunchPhase, Link, Modal, State, View};
-use crate::api::{Accepted, FetchError};
+use crate::api::FetchError;
 use crate::event::{AppEvent, LaunchEvent, Poll};
 
 pub fn apply(state: &mut State, event: AppEvent) {
@@ -30,7 +33,7 @@ fn apply_poll(state: &mut State, poll: Poll) {
             .merge(&stats.throughput, state.now.timestamp());
     }
     state.stats.update(poll.stats);
-    let selected_id = state.selected_job().map(|job| job.id.clone());
+    let selected_id = state.selected_job().map(|view| view.job.id);
     state.jobs.update(poll.jobs);
     reselect(state, selected_id);
     state.alerts.update(poll.alerts);
@@ -69,9 +72,9 @@ fn log_change(service: &str, before: &Link, after: &Link) {
 }
 
 /// Keeps the same job highlighted while newer jobs push it down the list.
-fn reselect(state: &mut State, selected_id: Option<String>) {
+fn reselect(state: &mut State, selected_id: Option<Uuid>) {
     let jobs = state.jobs();
-    let found = selected_id.and_then(|id| jobs.iter().position(|job| job.id == id));
+    let found = selected_id.and_then(|id| jobs.iter().position(|view| view.job.id == id));
     state.selected = found.unwrap_or(state.selected.min(jobs.len().saturating_sub(1)));
 }
 
@@ -95,9 +98,9 @@ fn change_view(state: &mut State, answered: bool) {
     }
 }
 
-fn submitted(state: &mut State, result: Result<Accepted, FetchError>) {
+fn submitted(state: &mut State, result: Result<JobAccepted, FetchError>) {
     let status = match &result {
-        Ok(accepted) => FormStatus::Accepted(accepted.job_id.clone()),
+        Ok(accepted) => FormStatus::Accepted(accepted.job_id.to_string()),
         Err(error) => FormStatus::Rejected(error.to_string()),
     };
     match &mut state.modal {
@@ -110,7 +113,7 @@ fn submitted(state: &mut State, result: Result<Accepted, FetchError>) {
     }
 }
 
-fn retried(state: &mut State, job_id: &str, result: Result<Accepted, FetchError>) {
+fn retried(state: &mut State, job_id: &str, result: Result<JobAccepted, FetchError>) {
     match result {
         Ok(_) => state.notify(format!("job {job_id} queued again"), false),
         Err(error) => state.notify(format!("retry of {job_id} refused: {error}"), true),

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use odto_contracts::read_api::{JobDetail, JobView, Stats};
 
 use super::*;
-use crate::api::{JobDetail, JobRow, Stats};
+use crate::state::fixtures::{self, id};
 use crate::state::{NewTaskForm, Settings};
 
 fn state(allow_launcher: bool) -> State {
@@ -17,28 +18,15 @@ fn state(allow_launcher: bool) -> State {
     State::new(settings, Utc.timestamp_opt(1_700_000_000, 0).unwrap())
 }
 
-fn job(id: &str) -> JobRow {
-    JobRow {
-        id: id.into(),
-        job_type: "t".into(),
-        status: "PENDING".into(),
-        created_at: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
-        updated_at: None,
-        attempts: None,
-        max_attempts: None,
-        run_attempts: None,
-        last_error: None,
-        correlation_id: None,
-        finished_at: None,
-        payload: None,
-    }
+fn job(name: &str) -> JobView {
+    fixtures::job(name, "t", "PENDING")
 }
 
 fn refused() -> FetchError {
     FetchError::Unreachable("Connection refused (os error 111)".into())
 }
 
-fn up(jobs: Vec<JobRow>) -> AppEvent {
+fn up(jobs: Vec<JobView>) -> AppEvent {
     AppEvent::Polled(Box::new(Poll {
         stats: Ok(Stats::default()),
         jobs: Ok(jobs),
@@ -123,7 +111,7 @@ fn the_highlighted_job_stays_highlighted_as_newer_jobs_arrive() {
     apply(&mut state, up(vec![job("b"), job("a")]));
     state.selected = 1;
     apply(&mut state, up(vec![job("d"), job("c"), job("b"), job("a")]));
-    assert_eq!(state.selected_job().unwrap().id, "a");
+    assert_eq!(state.selected_job().unwrap().job.id, id("a"));
     apply(&mut state, up(vec![job("x")]));
     assert_eq!(state.selected, 0, "clamped when the job is gone");
 }
@@ -140,15 +128,15 @@ fn a_missing_alerts_endpoint_is_kept_as_an_error_not_as_no_alerts() {
 fn the_gateways_answer_lands_in_the_open_form_or_in_the_status_bar() {
     let mut state = state(true);
     state.modal = Some(Modal::NewTask(NewTaskForm::default()));
-    let accepted = Accepted {
-        job_id: "j1".into(),
-        event_id: None,
+    let accepted = JobAccepted {
+        job_id: id("j1"),
+        event_id: id("e1"),
     };
-    apply(&mut state, AppEvent::Submitted(Ok(accepted.clone())));
+    apply(&mut state, AppEvent::Submitted(Ok(accepted)));
     let Some(Modal::NewTask(form)) = &state.modal else {
         panic!("form closed")
     };
-    assert_eq!(form.status, FormStatus::Accepted("j1".into()));
+    assert_eq!(form.status, FormStatus::Accepted(id("j1").to_string()));
     state.modal = None;
     apply(&mut state, AppEvent::Submitted(Err(refused())));
     assert!(state.notice.unwrap().is_error);

@@ -7,8 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::style::{self, BAD, DIM, OK, WARN, status_style};
+use odto_contracts::read_api::{Alert, Stats};
+
 use super::{chart, chrome, jobs_table};
-use crate::api::{Alert, FetchError, Stats};
+use crate::api::FetchError;
 use crate::state::State;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {

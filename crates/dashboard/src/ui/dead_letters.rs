@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::chrome;
+use odto_contracts::read_api::DeadLetter;
+
 use super::style::{self, BAD, DIM, OK, SELECTED, WARN};
-use crate::api::DeadLetter;
 use crate::state::State;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -55,10 +56,9 @@ fn title(state: &State) -> String {
 fn table(state: &State, letters: &[DeadLetter], width: u16) -> Table<'static> {
     let job_width: u16 = if width >= 120 { 36 } else { 13 };
     let rows = letters.iter().map(|letter| {
-        let job = letter
-            .job_id
-            .as_deref()
-            .map_or("-".into(), |id| style::tail(id, usize::from(job_width)));
+        let job = letter.job_id.map_or("-".into(), |id| {
+            style::tail(&id.to_string(), usize::from(job_width))
+        });
         let retried = match letter.retried_at {
             Some(_) => Cell::from("↻ yes").style(OK),
             None => Cell::from("no").style(DIM),
@@ -90,8 +90,7 @@ fn letter_detail(letter: &DeadLetter, area: Rect) -> Paragraph<'static> {
     let rows = usize::from(area.height.saturating_sub(2));
     let job = letter
         .job_id
-        .clone()
-        .unwrap_or_else(|| "(none: unreadable message)".into());
+        .map_or_else(|| "(none: unreadable message)".into(), |id| id.to_string());
     let mut lines = labelled("reason", &style::hard_wrap(&letter.reason, room, 2), WARN);
     lines.extend(labelled("job", &[job], Style::new()));
     let body_rows = rows.saturating_sub(lines.len()).max(1);

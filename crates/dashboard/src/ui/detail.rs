@@ -5,9 +5,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 
+use odto_contracts::read_api::{Attempt, AttemptOutcome, JobDetail, JobView};
+use odto_contracts::{EventEnvelope, EventType};
+
 use super::chrome;
 use super::style::{self, BAD, DIM, WARN, status_style};
-use crate::api::{Attempt, JobDetail, JobRow, TimelineEvent};
 use crate::state::{DetailState, State};
 
 /// From this width on, attempts and timeline sit side by side.
@@ -54,7 +56,8 @@ const LABEL: usize = 12;
 /// Rows a long payload or error may take.
 const LONG_VALUE_ROWS: usize = 3;
 
-fn summary_lines(state: &State, job: &JobRow, width: u16) -> Vec<Line<'static>> {
+fn summary_lines(state: &State, view: &JobView, width: u16) -> Vec<Line<'static>> {
+    let job = &view.job;
     let field = |name: &str, value: Span<'static>| {
         Line::from(vec![Span::styled(format!("{name:<LABEL$}"), DIM), value])
     };
@@ -75,17 +78,20 @@ fn summary_lines(state: &State, job: &JobRow, width: u16) -> Vec<Line<'static>> 
         )
     };
     let mut lines = vec![
-        field("type", Span::raw(style::truncate(&job.job_type, room))),
+        field(
+            "type",
+            Span::raw(style::truncate(job.job_type.as_str(), room)),
+        ),
         field(
             "status",
-            Span::styled(job.status.clone(), status_style(&job.status)),
+            Span::styled(job.status.as_str(), status_style(job.status.as_str())),
         ),
         field("created", Span::raw(when(job.created_at))),
     ];
     if let Some(updated) = job.updated_at {
         lines.push(field("updated", Span::raw(when(updated))));
     }
-    let attempts = match (job.attempts, job.run_attempts, job.max_attempts) {
+    let attempts = match (job.attempts, view.run_attempts, view.max_attempts) {
         (Some(all), Some(run), Some(max)) if all != run => {
             format!("{run} of {max} in this run ({all} in all, after a retry)")
         }
@@ -93,13 +99,13 @@ fn summary_lines(state: &State, job: &JobRow, width: u16) -> Vec<Line<'static>> 
         (all, _, _) => all.unwrap_or(0).to_string(),
     };
     lines.push(field("attempts", Span::raw(attempts)));
-    if let Some(correlation) = &job.correlation_id {
+    if let Some(correlation) = &view.correlation_id {
         lines.push(field("correlation", Span::raw(correlation.clone())));
     }
     if let Some(payload) = &job.payload {
         lines.extend(long(
             "payload",
-            &payload.to_string(),
+            &serde_json::to_string(payload).unwrap_or_default(),
             ratatui::style::Style::new(),
         ));
     }
@@ -126,11 +132,10 @@ fn attempts(attempts: &[Attempt]) -> Table<'static> {
             .finished_at
             .map(|end| format!("{}ms", (end - attempt.started_at).num_milliseconds()))
             .unwrap_or_else(|| "running".into());
-        let outcome = attempt.outcome.clone().unwrap_or_else(|| "-".into());
-        let outcome_style = match outcome.as_str() {
-            "completed" => status_style("COMPLETED"),
-            "-" => DIM,
-            _ => BAD,
+        let (outcome, outcome_style) = match attempt.outcome {
+            Some(AttemptOutcome::Completed) => ("completed", status_style("COMPLETED")),
+            Some(other) => (other.as_str(), BAD),
+            None => ("-", DIM),
         };
         Row::new(vec![
             Span::raw(attempt.number.to_string()),
@@ -156,7 +161,7 @@ fn attempts(attempts: &[Attempt]) -> Table<'static> {
         .block(Block::bordered().title(title))
 }
 
-fn timeline(events: &[TimelineEvent], scroll: usize) -> Paragraph<'static> {
+fn timeline(events: &[EventEnvelope], scroll: usize) -> Paragraph<'static> {
     let title = format!(" Timeline ({} events, oldest first, UTC) ", events.len());
     let lines: Vec<Line<'static>> = events.iter().skip(scroll).map(event_line).collect();
     let lines = if events.is_empty() {
@@ -167,21 +172,21 @@ fn timeline(events: &[TimelineEvent], scroll: usize) -> Paragraph<'static> {
     Paragraph::new(lines).block(Block::bordered().title(title))
 }
 
-fn event_line(event: &TimelineEvent) -> Line<'static> {
-    let status = &event.payload.status;
+fn event_line(event: &EventEnvelope) -> Line<'static> {
+    let status = event.payload.status.as_str();
     let mut spans = vec![
         Span::raw(format!("{} ", event.occurred_at.format("%H:%M:%S%.3f"))),
         Span::styled(
-            format!("{:<18} ", event.event_type),
-            event_style(&event.event_type),
+            format!("{:<18} ", event.event_type.as_str()),
+            event_style(event.event_type),
         ),
         Span::styled(format!("{status:<9} "), status_style(status)),
         Span::styled(event.producer.service.clone(), DIM),
     ];
     // The job carries its last error from then on; show it where it happened.
     let failed = matches!(
-        event.event_type.as_str(),
-        "job.attempt_failed" | "job.failed"
+        event.event_type,
+        EventType::JobAttemptFailed | EventType::JobFailed
     );
     if let (true, Some(error)) = (failed, &event.payload.last_error) {
         spans.push(Span::styled(format!("  {error}"), WARN));
@@ -189,12 +194,12 @@ fn event_line(event: &TimelineEvent) -> Line<'static> {
     Line::from(spans)
 }
 
-fn event_style(event_type: &str) -> ratatui::style::Style {
+fn event_style(event_type: EventType) -> ratatui::style::Style {
     match event_type {
-        "job.completed" => status_style("COMPLETED"),
-        "job.failed" => status_style("FAILED"),
-        "job.attempt_failed" => WARN,
-        "job.cancelled" => status_style("CANCELLED"),
+        EventType::JobCompleted => status_style("COMPLETED"),
+        EventType::JobFailed => status_style("FAILED"),
+        EventType::JobAttemptFailed => WARN,
+        EventType::JobCancelled => status_style("CANCELLED"),
         _ => ratatui::style::Style::new(),
     }
 }

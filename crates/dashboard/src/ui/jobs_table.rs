@@ -5,8 +5,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
+use odto_contracts::read_api::JobView;
+
 use super::style::{self, BAD, DIM, SELECTED, status_style};
-use crate::api::JobRow;
 use crate::state::State;
 
 /// Widths of the fixed columns: status, tries, age.
@@ -68,17 +69,21 @@ fn title(state: &State) -> String {
     title
 }
 
-fn row(state: &State, job: &JobRow, id_width: u16, type_width: u16) -> Row<'static> {
+fn row(state: &State, view: &JobView, id_width: u16, type_width: u16) -> Row<'static> {
+    let job = &view.job;
     // This run's attempts against its budget: a retried job starts a new run.
-    let tries = match (job.run_attempts.or(job.attempts), job.max_attempts) {
+    let tries = match (view.run_attempts.or(job.attempts), view.max_attempts) {
         (Some(done), Some(max)) => format!("{done}/{max}"),
         (Some(done), None) => done.to_string(),
         _ => "-".into(),
     };
     Row::new([
-        Cell::from(style::tail(&job.id, usize::from(id_width))),
-        Cell::from(style::truncate(&job.job_type, usize::from(type_width))),
-        Cell::from(job.status.clone()).style(status_style(&job.status)),
+        Cell::from(style::tail(&job.id.to_string(), usize::from(id_width))),
+        Cell::from(style::truncate(
+            job.job_type.as_str(),
+            usize::from(type_width),
+        )),
+        Cell::from(job.status.as_str()).style(status_style(job.status.as_str())),
         Cell::from(tries),
         Cell::from(style::age(state.now, job.created_at)),
     ])

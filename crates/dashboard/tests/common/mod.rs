@@ -11,11 +11,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use odd_dashboard::api::{
-    Alert, Attempt, Conservation, DeadLetter, DeadLetterPage, EventJob, FetchError, JobDetail,
-    JobRow, Producer, Stats, ThroughputPoint, TimelineEvent,
-};
+use odd_dashboard::api::FetchError;
 use odd_dashboard::state::{DetailState, Link, Remote, Settings, State, View};
+use odto_contracts::read_api::{
+    Alert, Attempt, AttemptOutcome, Conservation, DeadLetter, DeadLetterPage, JobDetail, JobView,
+    Stats, Throughput,
+};
+use odto_contracts::{EventEnvelope, Job, JobType, Producer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -46,25 +48,36 @@ pub fn job_id(n: u64) -> String {
     format!("0190c6f2-7a1b-7c3d-8e4f-{n:012x}")
 }
 
-pub fn job(n: u64, job_type: &str, status: &str) -> JobRow {
-    JobRow {
-        id: job_id(n),
-        job_type: job_type.into(),
-        status: status.into(),
-        created_at: ago(n as i64 * 7),
-        updated_at: Some(ago(n as i64 * 7 - 1)),
-        attempts: Some(1 + (n % 3) as u32),
+pub fn job(n: u64, job_type: &str, status: &str) -> JobView {
+    let mut job = Job::new(
+        job_id(n).parse().unwrap(),
+        JobType::parse(job_type).unwrap(),
+        ago(n as i64 * 7),
+    );
+    job.status = status.parse().unwrap();
+    job.updated_at = Some(ago(n as i64 * 7 - 1));
+    job.attempts = Some(1 + (n % 3) as u32);
+    job.last_error = (status == "FAILED").then(|| "simulated failure (fail: true)".into());
+    job.payload = Some(payload(serde_json::json!({"durationMs": 250})));
+    JobView {
+        job,
         max_attempts: Some(3),
         run_attempts: None,
-        last_error: (status == "FAILED").then(|| "simulated failure (fail: true)".into()),
         correlation_id: Some(format!("corr-{n}")),
         finished_at: None,
-        payload: Some(serde_json::json!({"durationMs": 250})),
     }
 }
 
+/// A job's payload: a JSON object.
+pub fn payload(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    let serde_json::Value::Object(fields) = value else {
+        panic!("a payload is an object: {value}")
+    };
+    fields
+}
+
 /// A mix of every status, newest first.
-pub fn many_jobs(count: u64) -> Vec<JobRow> {
+pub fn many_jobs(count: u64) -> Vec<JobView> {
     let statuses = [
         "COMPLETED",
         "EXECUTING",
@@ -87,7 +100,7 @@ pub fn many_jobs(count: u64) -> Vec<JobRow> {
 
 pub fn stats() -> Stats {
     let throughput = (0..60)
-        .map(|i: i64| ThroughputPoint {
+        .map(|i: i64| Throughput {
             second: now().timestamp() - 59 + i,
             accepted: (10 + (i * 7) % 13) as u64,
             completed: (8 + (i * 5) % 11) as u64,
@@ -108,12 +121,13 @@ pub fn stats() -> Stats {
             accounted: 1_234,
             holds: true,
         }),
+        by_type: Default::default(),
         throughput,
     }
 }
 
 /// The dashboard with the read model and gateway up, no alerts, and these jobs.
-pub fn dashboard(jobs: Vec<JobRow>) -> State {
+pub fn dashboard(jobs: Vec<JobView>) -> State {
     let mut state = State::new(settings(), now());
     state.view = View::Dashboard;
     state.read_model = Link::Up;
@@ -159,38 +173,37 @@ pub fn firing_alerts() -> Vec<Alert> {
     ]
 }
 
-pub fn detail(job: JobRow) -> JobDetail {
+pub fn detail(view: JobView) -> JobDetail {
+    let job = &view.job;
     let started = job.created_at + TimeDelta::milliseconds(40);
     let attempts = vec![
         Attempt {
+            job_id: job.id,
             number: 1,
             worker: "processor-1".into(),
             started_at: started,
             finished_at: Some(started + TimeDelta::milliseconds(250)),
-            outcome: Some("failed".into()),
+            outcome: Some(AttemptOutcome::Failed),
             error: Some("simulated failure".into()),
         },
         Attempt {
+            job_id: job.id,
             number: 2,
             worker: "processor-1".into(),
             started_at: started + TimeDelta::seconds(1),
             finished_at: Some(started + TimeDelta::milliseconds(1_251)),
-            outcome: Some("completed".into()),
+            outcome: Some(AttemptOutcome::Completed),
             error: None,
         },
     ];
-    let event = |millis: i64, event_type: &str, status: &str, service: &str| TimelineEvent {
-        event_type: event_type.into(),
-        occurred_at: job.created_at + TimeDelta::milliseconds(millis),
-        producer: Producer {
-            service: service.into(),
-            instance_id: format!("{service}-1"),
-        },
-        payload: EventJob {
-            status: status.into(),
-            attempts: None,
-            last_error: (event_type == "job.attempt_failed").then(|| "simulated failure".into()),
-        },
+    let event = |millis: i64, event_type: &str, status: &str, service: &str| {
+        let mut state = Job::new(job.id, job.job_type.clone(), job.created_at);
+        state.status = status.parse().unwrap();
+        state.last_error = (event_type == "job.attempt_failed").then(|| "simulated failure".into());
+        let producer = Producer::new(service, format!("{service}-1"), "1.2.3");
+        let at = job.created_at + TimeDelta::milliseconds(millis);
+        let event_type = event_type.parse().unwrap();
+        EventEnvelope::new(event_type, state, producer, "corr", "key", at)
     };
     let events = vec![
         event(0, "job.created", "PENDING", "gateway"),
@@ -200,7 +213,7 @@ pub fn detail(job: JobRow) -> JobDetail {
         event(1_291, "job.completed", "COMPLETED", "processor"),
     ];
     JobDetail {
-        job,
+        job: view,
         attempts,
         events,
     }
@@ -222,7 +235,7 @@ pub fn with_detail(mut state: State, data: Result<JobDetail, FetchError>, id: &s
 pub fn dead_letters(count: u64) -> DeadLetterPage {
     let items = (0..count)
         .map(|n| DeadLetter {
-            id: format!("0190c6f2-dead-7000-8000-{n:012x}"),
+            id: format!("0190c6f2-dead-7000-8000-{n:012x}").parse().unwrap(),
             received_at: ago(30 * n as i64 + 5),
             source: "jobs.created".into(),
             reason: match n % 2 {
@@ -236,7 +249,7 @@ pub fn dead_letters(count: u64) -> DeadLetterPage {
                 ),
                 _ => "garbage".into(),
             },
-            job_id: (n % 2 == 0).then(|| job_id(n)),
+            job_id: (n % 2 == 0).then(|| job_id(n).parse().unwrap()),
             retried_at: (n == 2).then(|| ago(1)),
         })
         .collect();

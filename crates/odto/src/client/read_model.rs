@@ -2,38 +2,15 @@
 //! jobs of one type (`GET /jobs?type=&status=&cursor=`), and the totals of `GET /stats`.
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
 use odto_contracts::JobStatus;
-use serde::Deserialize;
+use odto_contracts::read_api::{JobDetail, JobPage, JobView, Stats};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::http;
 
 /// Most jobs the read model returns in one page.
 pub const MAX_PAGE: u32 = 500;
-
-/// What the client needs of a job as the read model shows it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobState {
-    pub id: Uuid,
-    pub status: JobStatus,
-    pub created_at: DateTime<Utc>,
-    /// The time of the job's latest state change; for a finished job, its terminal event's time.
-    pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub last_error: Option<String>,
-}
-
-/// One page of `GET /jobs`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page {
-    pub items: Vec<JobState>,
-    pub next_cursor: Option<String>,
-}
 
 /// A `GET /jobs` query: jobs of one type, optionally in one status.
 #[derive(Debug, Clone, Copy)]
@@ -59,17 +36,15 @@ impl ReadModel {
         }
     }
 
-    /// The job as `GET /jobs/{id}` shows it (the `job` object), or `None` while it is unknown.
-    pub async fn job(&self, id: Uuid) -> anyhow::Result<Option<Value>> {
+    /// The job as `GET /jobs/{id}` shows it, or `None` while it is unknown.
+    pub async fn job(&self, id: Uuid) -> anyhow::Result<Option<JobView>> {
         let url: reqwest::Url = format!("{}/jobs/{id}", self.base).parse()?;
-        let Some(mut detail) = self.get_json::<Value>(url, true).await? else {
-            return Ok(None);
-        };
-        Ok(Some(detail["job"].take()))
+        let detail = self.get_json::<JobDetail>(url, true).await?;
+        Ok(detail.map(|detail| detail.job))
     }
 
     /// One page of the jobs matching `search`, newest first.
-    pub async fn page(&self, search: Search<'_>) -> anyhow::Result<Page> {
+    pub async fn page(&self, search: Search<'_>) -> anyhow::Result<JobPage> {
         let mut url: reqwest::Url = format!("{}/jobs", self.base).parse()?;
         {
             let mut query = url.query_pairs_mut();
@@ -87,7 +62,7 @@ impl ReadModel {
     }
 
     /// Every job of the type, page by page.
-    pub async fn all_of_type(&self, job_type: &str) -> anyhow::Result<Vec<JobState>> {
+    pub async fn all_of_type(&self, job_type: &str) -> anyhow::Result<Vec<JobView>> {
         let mut jobs = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -109,9 +84,8 @@ impl ReadModel {
     /// Jobs that finished so far, all of them: completed + failed + cancelled from `/stats`.
     pub async fn finished_total(&self) -> anyhow::Result<u64> {
         let url: reqwest::Url = format!("{}/stats", self.base).parse()?;
-        let stats: Value = self.get_json(url, false).await?.context("no /stats")?;
-        let count = |key: &str| stats[key].as_u64().unwrap_or(0);
-        Ok(count("completedJobs") + count("failedJobs") + count("cancelledJobs"))
+        let stats: Stats = self.get_json(url, false).await?.context("no /stats")?;
+        Ok(stats.completed_jobs + stats.failed_jobs + stats.cancelled_jobs)
     }
 
     /// GETs JSON; a 404 is `None` when `missing_ok`, every other non-200 an error with the

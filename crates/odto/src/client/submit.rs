@@ -14,12 +14,13 @@ use bytes::Bytes;
 use clap::Args;
 use clap::builder::FalseyValueParser;
 use futures_util::{StreamExt, stream};
-use odto_contracts::JobStatus;
+use odto_contracts::read_api::JobView;
+use odto_contracts::{Job, JobStatus};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::gateway::{Accepted, Gateway, Refusal};
-use super::read_model::{JobState, ReadModel};
+use super::read_model::ReadModel;
 use super::{Endpoints, http};
 
 /// Requests in flight at once.
@@ -190,9 +191,9 @@ async fn wait_finished(
     read_model: &ReadModel,
     ids: &[Uuid],
     timeout: Duration,
-) -> anyhow::Result<HashMap<Uuid, Value>> {
+) -> anyhow::Result<HashMap<Uuid, JobView>> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut seen: HashMap<Uuid, Value> = HashMap::new();
+    let mut seen: HashMap<Uuid, JobView> = HashMap::new();
     let mut pending: Vec<Uuid> = ids.to_vec();
     let mut pause = Duration::from_millis(50);
     while !pending.is_empty() {
@@ -217,38 +218,33 @@ async fn wait_finished(
     Ok(seen)
 }
 
-fn state(view: &Value) -> Option<JobState> {
-    serde_json::from_value(view.clone()).ok()
-}
-
-fn is_finished(view: &Value) -> bool {
-    state(view).is_some_and(|s| s.status.is_terminal())
+fn is_finished(view: &JobView) -> bool {
+    view.job.status.is_terminal()
 }
 
 /// Prints each job's final state in submission order; exit 0 only if every job COMPLETED.
 fn print_finished(
     ids: &[Uuid],
-    seen: &HashMap<Uuid, Value>,
+    seen: &HashMap<Uuid, JobView>,
     json: bool,
     timeout: Duration,
 ) -> ExitCode {
     let mut all_completed = true;
     for id in ids {
         let view = seen.get(id);
-        let job = view.and_then(state);
-        let status = job.as_ref().map(|j| j.status);
-        all_completed &= status == Some(JobStatus::Completed);
+        let job = view.map(|view| &view.job);
+        all_completed &= job.is_some_and(|j| j.status == JobStatus::Completed);
         if json {
-            let unknown = json!({"id": id, "status": null});
-            println!("{}", view.unwrap_or(&unknown));
+            let line = view.map_or_else(|| json!({"id": id, "status": null}), |view| json!(view));
+            println!("{line}");
             continue;
         }
-        let line = match &job {
+        let line = match job {
             None => format!("{id} UNKNOWN (the read model does not know it after {timeout:?})"),
             Some(j) if !j.status.is_terminal() => {
                 format!("{id} {} (not finished after {timeout:?})", j.status)
             }
-            Some(JobState {
+            Some(Job {
                 last_error: Some(error),
                 status: JobStatus::Failed,
                 ..

@@ -1,4 +1,4 @@
-//! Schemas of the read model's own response shapes (see `crate::views`), referring to the
+//! Schemas of the read API's answers (`odto_contracts::read_api`), referring to the
 //! contract's `Job`, `EventEnvelope` and their definitions wherever they reuse them.
 
 use serde_json::{Map, Value, json};

@@ -185,12 +185,7 @@ fn bind_ended<'q>(query: Query<'q>, ended: &[AttemptEnd]) -> Query<'q> {
         .bind(ended.iter().map(|e| e.job_id).collect::<Vec<_>>())
         .bind(ended.iter().map(|e| int(e.number)).collect::<Vec<_>>())
         .bind(ended.iter().map(|e| e.finished_at).collect::<Vec<_>>())
-        .bind(
-            ended
-                .iter()
-                .map(|e| codec::outcome_name(e.outcome))
-                .collect::<Vec<_>>(),
-        )
+        .bind(ended.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>())
         .bind(ended.iter().map(|e| e.error.clone()).collect::<Vec<_>>())
 }
 

@@ -249,7 +249,7 @@ fn non_negative(count: i64) -> u64 {
 }
 
 fn set(counts: &mut StatusCounts, status: JobStatus, count: i64) {
-    *counts.slot(status) = non_negative(count);
+    *counts.count_mut(status) = non_negative(count);
 }
 
 /// `text` matched literally by a `SCAN MATCH` glob.

@@ -51,7 +51,7 @@ fn snapshot(c: &Connection) -> rusqlite::Result<Stats> {
                 ..Stats::default()
             };
             for (column, status) in (3..).zip(JobStatus::ALL) {
-                *stats.by_status.slot(status) = non_negative(row.get(column)?);
+                *stats.by_status.count_mut(status) = non_negative(row.get(column)?);
             }
             Ok(stats)
         })?;
@@ -62,7 +62,7 @@ fn snapshot(c: &Connection) -> rusqlite::Result<Stats> {
         let status: String = row.get(1)?;
         let status: JobStatus = status.parse().map_err(|e| undecodable(1, format!("{e}")))?;
         let counts: &mut StatusCounts = stats.by_type.entry(row.get(0)?).or_default();
-        *counts.slot(status) = non_negative(row.get(2)?);
+        *counts.count_mut(status) = non_negative(row.get(2)?);
     }
     Ok(stats)
 }

@@ -153,7 +153,7 @@ fn store(c: &Connection, locked: &Locked) -> rusqlite::Result<()> {
             rows::id(end.job_id),
             end.number,
             rows::micros(end.finished_at),
-            codec::outcome_name(end.outcome),
+            end.outcome.as_str(),
             end.error,
         ])?;
     }

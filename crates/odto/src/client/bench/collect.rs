@@ -16,12 +16,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
-use odto_contracts::JobStatus;
+use odto_contracts::{Job, JobStatus};
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::progress::Progress;
-use crate::client::read_model::{JobState, ReadModel, Search};
+use crate::client::read_model::{ReadModel, Search};
 
 /// At most this many unfinished jobs are asked for one by one rather than by a full pass.
 const FEW: usize = 256;
@@ -34,7 +34,7 @@ const POLL: Duration = Duration::from_millis(100);
 #[derive(Debug, Default)]
 pub struct Collected {
     /// Jobs that reached a terminal state (COMPLETED, FAILED or CANCELLED).
-    pub finished: Vec<JobState>,
+    pub finished: Vec<Job>,
     /// Accepted jobs not finished by the deadline, with their status (`None`: unknown to the
     /// read model).
     pub lost: Vec<(Uuid, Option<JobStatus>)>,
@@ -103,7 +103,7 @@ async fn any_unfinished(read_model: &ReadModel, run_type: &str) -> anyhow::Resul
 struct Run {
     accepted: HashSet<Uuid>,
     pending: HashSet<Uuid>,
-    finished: Vec<JobState>,
+    finished: Vec<Job>,
     last_status: HashMap<Uuid, JobStatus>,
     unexpected: HashSet<Uuid>,
 }
@@ -121,7 +121,7 @@ impl Run {
     }
 
     /// Takes in one job as the read model shows it.
-    fn see(&mut self, job: JobState) {
+    fn see(&mut self, job: Job) {
         if !self.accepted.contains(&job.id) {
             self.unexpected.insert(job.id);
             return;
@@ -133,8 +133,8 @@ impl Run {
     }
 
     async fn full_pass(&mut self, read_model: &ReadModel, run_type: &str) -> anyhow::Result<()> {
-        for job in read_model.all_of_type(run_type).await? {
-            self.see(job);
+        for view in read_model.all_of_type(run_type).await? {
+            self.see(view.job);
         }
         Ok(())
     }
@@ -146,8 +146,8 @@ impl Run {
             .collect()
             .await;
         for view in views {
-            if let Some(job) = view?.and_then(|v| serde_json::from_value::<JobState>(v).ok()) {
-                self.see(job);
+            if let Some(view) = view? {
+                self.see(view.job);
             }
         }
         Ok(())
@@ -185,15 +185,13 @@ impl Run {
 mod tests {
     use super::*;
     use chrono::Utc;
+    use odto_contracts::JobType;
 
-    fn job(id: Uuid, status: JobStatus) -> JobState {
-        JobState {
-            id,
-            status,
-            created_at: Utc::now(),
-            updated_at: Some(Utc::now()),
-            last_error: None,
-        }
+    fn job(id: Uuid, status: JobStatus) -> Job {
+        let mut job = Job::new(id, JobType::parse("bench").unwrap(), Utc::now());
+        job.status = status;
+        job.updated_at = Some(Utc::now());
+        job
     }
 
     #[test]

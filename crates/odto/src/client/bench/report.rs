@@ -4,13 +4,12 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use odto_contracts::JobStatus;
+use odto_contracts::{Job, JobStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::collect::Collected;
 use super::load::Submitted;
-use crate::client::read_model::JobState;
 
 /// At most this many lost jobs are listed by id.
 const LISTED_LOST: usize = 100;
@@ -112,7 +111,7 @@ impl Report {
             let n = collected.finished.iter().filter(|j| j.status == status);
             n.count() as u64
         };
-        let ran: Vec<&JobState> = collected
+        let ran: Vec<&Job> = collected
             .finished
             .iter()
             .filter(|j| matches!(j.status, JobStatus::Completed | JobStatus::Failed))
@@ -171,13 +170,13 @@ impl Report {
 
 /// A job's time from `job.created` (its `createdAt`) to its terminal event (its `updatedAt`
 /// once finished), in milliseconds.
-fn latency_ms(job: &JobState) -> Option<f64> {
+fn latency_ms(job: &Job) -> Option<f64> {
     let micros = (job.updated_at? - job.created_at).num_microseconds()?;
     Some(micros as f64 / 1_000.0)
 }
 
 /// Seconds from the first `job.created` to the last terminal event among `jobs`.
-fn completion_span(jobs: &[&JobState]) -> Option<f64> {
+fn completion_span(jobs: &[&Job]) -> Option<f64> {
     let first: DateTime<Utc> = jobs.iter().map(|j| j.created_at).min()?;
     let last: DateTime<Utc> = jobs.iter().filter_map(|j| j.updated_at).max()?;
     let micros = (last - first).num_microseconds()?;
@@ -303,6 +302,7 @@ mod tests {
     use std::time::Duration;
 
     use chrono::TimeDelta;
+    use odto_contracts::JobType;
 
     use super::*;
 
@@ -333,16 +333,13 @@ mod tests {
         }
     }
 
-    fn finished(created_ms: i64, latency_ms: i64, status: JobStatus) -> JobState {
+    fn finished(created_ms: i64, latency_ms: i64, status: JobStatus) -> Job {
         let start = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
         let created_at = start + TimeDelta::milliseconds(created_ms);
-        JobState {
-            id: Uuid::now_v7(),
-            status,
-            created_at,
-            updated_at: Some(created_at + TimeDelta::milliseconds(latency_ms)),
-            last_error: None,
-        }
+        let mut job = Job::new(Uuid::now_v7(), JobType::parse("bench").unwrap(), created_at);
+        job.status = status;
+        job.updated_at = Some(created_at + TimeDelta::milliseconds(latency_ms));
+        job
     }
 
     /// Four jobs created at 0, 100, 200 and 300 ms, finished 50, 100, 150 and 700 ms later;
