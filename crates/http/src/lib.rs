@@ -9,7 +9,11 @@
 //! - [`metrics`]: a Prometheus registry per service (`odto_<service>_…`, `service` label) and a
 //!   middleware that counts requests and times them with bounded label values.
 //! - [`docs`]: Swagger UI compiled into the binary (no CDN) and the OpenAPI document route.
-//! - [`health`] and [`shutdown`]: probe bodies and the graceful-shutdown signal.
+//! - [`probes`]: `/healthz`, `/readyz` and `/metrics`, answered the same way by every service
+//!   from one [`Readiness`] (its dependencies, and how to refresh its gauges before a scrape):
+//!   [`probes_route`] to merge into a service's router, [`probe_routes`] as the whole router of a
+//!   service without an API of its own.
+//! - [`health`] and [`shutdown`]: the liveness body and the graceful-shutdown signal.
 //!
 //! A service's router typically ends like this:
 //!

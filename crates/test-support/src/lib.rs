@@ -11,7 +11,28 @@ pub use proxy::TcpProxy;
 pub use rabbitmq::{TestVhost, get_messages};
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+/// An address that accepts connections and never says anything: a backend whose traffic is
+/// black-holed. The connections stay open until the test's runtime ends.
+pub async fn silent_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    addr
+}
 
 /// Address of the Redis used by tests (`ODTO_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`).
 pub fn redis_url() -> String {

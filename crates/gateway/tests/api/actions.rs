@@ -1,10 +1,12 @@
 //! Job actions: cancel a PENDING job, retry a FAILED one (on the real PostgreSQL job store).
 
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use odto_contracts::{Job, JobStatus, JobType};
 use odto_store::jobs::{AttemptOutcome, Begin, JobStore, Next};
 use odto_store::postgres::{PgSettings, PgStore};
-use odto_test_support::TestDatabase;
+use odto_test_support::{TestDatabase, silent_server};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -152,4 +154,30 @@ async fn actions_answer_503_when_the_job_store_is_unreachable() {
         error_body(response).await["error"]["code"],
         "store_unavailable"
     );
+}
+
+#[tokio::test]
+async fn actions_answer_503_when_the_job_store_never_answers() {
+    let silent = silent_server().await;
+    let gateway = spawn_gateway_with(|config| {
+        config.backends.postgres_url = Some(format!("postgres://postgres@{silent}/odto"));
+    })
+    .await;
+
+    let started = Instant::now();
+    let response = gateway
+        .client
+        .post(gateway.url(&format!("/jobs/{}/retry", uuid::Uuid::now_v7())))
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        error_body(response).await["error"]["code"],
+        "store_unavailable"
+    );
+    // The statement timeout (5 s) plus a second, not forever.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
 }

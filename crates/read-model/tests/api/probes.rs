@@ -2,28 +2,15 @@
 
 use std::time::{Duration, Instant};
 
+use odto_test_support::silent_server;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::harness::{
     closed_port, error_body, spawn_read_model, spawn_read_model_with,
     spawn_read_model_with_postgres_cut,
 };
 use crate::seed::job;
-
-/// An address that accepts connections and never says anything.
-async fn silent_server() -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
-    addr
-}
 
 #[tokio::test]
 async fn with_every_backend_up_the_read_model_is_live_and_ready() {
