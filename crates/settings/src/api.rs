@@ -13,6 +13,7 @@ pub struct GatewayUrl {
     #[arg(
         id = "gateway_url",
         long = "gateway-url",
+        value_name = "URL",
         env = "ODTO_GATEWAY_URL",
         default_value = DEFAULT_GATEWAY_URL,
         value_parser = base_url,
@@ -28,6 +29,7 @@ pub struct ReadModelUrl {
     #[arg(
         id = "read_model_url",
         long = "read-model-url",
+        value_name = "URL",
         env = "ODTO_READ_MODEL_URL",
         default_value = DEFAULT_READ_MODEL_URL,
         value_parser = base_url,
