@@ -1,0 +1,204 @@
+//! Sessions over the real dashboard: a new session streams numbered frames, a dropped connection
+//! re-attaches to the same dashboard (its state intact) with every frame it missed, a token works
+//! once, a client with an empty screen gets the whole screen, and a session without a connection
+//! ends after its grace period.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use odto_web::protocol::{ErrorCode, ServerMessage};
+use odto_web::pty::Size;
+use odto_web::session::{Attached, SessionError, SessionSettings, Sessions};
+use support::{SOON, program};
+
+const SIZE: Size = Size { cols: 80, rows: 24 };
+
+fn sessions(state: &tempfile::TempDir, grace: Duration) -> Arc<Sessions> {
+    Sessions::new(SessionSettings {
+        program: program(state),
+        grace,
+        replay_frames: 256,
+        replay_bytes: 1 << 20,
+        client_queue: 512,
+    })
+}
+
+/// A connection's view: the frames it got, applied to a screen model.
+struct Client {
+    attached: Attached,
+    screen: vt100::Parser,
+    seqs: Vec<u64>,
+    others: Vec<ServerMessage>,
+}
+
+impl Client {
+    fn new(attached: Attached) -> Self {
+        Self {
+            attached,
+            screen: vt100::Parser::new(SIZE.rows, SIZE.cols, 0),
+            seqs: Vec::new(),
+            others: Vec::new(),
+        }
+    }
+
+    /// Applies frames until the screen satisfies `ready`.
+    async fn until(&mut self, what: &str, ready: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + SOON;
+        while !ready(self.screen.screen()) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.attached.frames.recv()).await {
+                Ok(Some(ServerMessage::Output { data, seq })) => {
+                    self.screen.process(data.as_bytes());
+                    self.seqs.push(seq);
+                }
+                Ok(Some(other)) => self.others.push(other),
+                Ok(None) => panic!("the session closed before {what}"),
+                Err(_) => panic!(
+                    "no {what} within {SOON:?}; the screen:\n{}",
+                    self.screen.screen().contents()
+                ),
+            }
+        }
+    }
+
+    fn token(&self) -> String {
+        self.others
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                ServerMessage::Session {
+                    reconnect_token, ..
+                }
+                | ServerMessage::Reconnected {
+                    reconnect_token, ..
+                } => Some(reconnect_token.clone()),
+                _ => None,
+            })
+            .expect("a session or reconnected frame")
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.seqs.last().copied().unwrap_or(0)
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_reattaches_to_the_same_dashboard_without_a_gap() {
+    let state = tempfile::tempdir().unwrap();
+    let sessions = sessions(&state, Duration::from_secs(30));
+    let mut first = Client::new(sessions.create(SIZE).expect("a session starts"));
+    first
+        .until("the dashboard", |s| s.contents().contains("unreachable"))
+        .await;
+    assert!(matches!(first.others[0], ServerMessage::Session { .. }));
+    let numbered: Vec<u64> = (1..=first.last_seq()).collect();
+    assert_eq!(
+        first.seqs, numbered,
+        "frames are numbered from 1 without gaps"
+    );
+
+    // Open the help, then lose the connection.
+    first.attached.session.input("?").unwrap();
+    first
+        .until("the help", |s| s.contents().contains("this help"))
+        .await;
+    let id = first.attached.session.id().to_owned();
+    let (token, seen) = (first.token(), first.last_seq());
+    first.attached.session.detach(first.attached.attachment);
+    drop(first);
+    // The dashboard keeps drawing (its clock) while nobody is attached.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+
+    let mut second = sessions.reattach(&id, &token, seen).expect("re-attaches");
+    let mut frames = Vec::new();
+    while !matches!(frames.last(), Some(ServerMessage::ReplayEnd { .. })) {
+        let frame = tokio::time::timeout(SOON, second.frames.recv()).await;
+        frames.push(
+            frame
+                .expect("the replay arrives")
+                .expect("the session is open"),
+        );
+    }
+
+    assert!(
+        matches!(&frames[0], ServerMessage::Reconnected { session_id, .. } if *session_id == id),
+        "{:?}",
+        frames[0]
+    );
+    assert_eq!(frames[1], ServerMessage::ReplayBegin { from_seq: seen + 1 });
+    let Some(ServerMessage::ReplayEnd { last_seq: end }) = frames.last().cloned() else {
+        unreachable!("the loop ends on replay_end");
+    };
+    let replayed: Vec<u64> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerMessage::Output { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replayed, (seen + 1..=end).collect::<Vec<u64>>());
+    // Live output goes on from there: closing the help redraws.
+    second.session.input("?").unwrap();
+    let next = loop {
+        let frame = tokio::time::timeout(SOON, second.frames.recv()).await;
+        if let ServerMessage::Output { seq, .. } = frame.expect("output").expect("open") {
+            break seq;
+        }
+    };
+    assert_eq!(next, end + 1, "no gap between the replay and live output");
+}
+
+#[tokio::test]
+async fn a_token_works_once_and_an_empty_screen_gets_the_whole_screen() {
+    let state = tempfile::tempdir().unwrap();
+    let sessions = sessions(&state, Duration::from_secs(30));
+    let mut first = Client::new(sessions.create(SIZE).expect("a session starts"));
+    first.attached.session.input("?").unwrap();
+    first
+        .until("the help", |s| s.contents().contains("this help"))
+        .await;
+    let id = first.attached.session.id().to_owned();
+    let token = first.token();
+
+    // A reloaded page: an empty screen, last_seq 0.
+    let mut reloaded = Client::new(sessions.reattach(&id, &token, 0).expect("re-attaches"));
+    reloaded
+        .until("the whole screen", |s| s.contents().contains("this help"))
+        .await;
+    assert!(
+        reloaded
+            .others
+            .iter()
+            .any(|m| matches!(m, ServerMessage::BufferTruncated { .. })),
+        "{:?}",
+        reloaded.others
+    );
+
+    let reused = sessions.reattach(&id, &token, 0).expect_err("a used token");
+    assert!(matches!(reused, SessionError::InvalidToken));
+    assert_eq!(reused.code(), ErrorCode::InvalidToken);
+    let unknown = sessions
+        .reattach("no-such-session", &token, 0)
+        .expect_err("an unknown session");
+    assert_eq!(unknown.code(), ErrorCode::SessionNotFound);
+}
+
+#[tokio::test]
+async fn a_session_without_a_connection_ends_after_its_grace_period() {
+    let state = tempfile::tempdir().unwrap();
+    let sessions = sessions(&state, Duration::from_millis(200));
+    let mut client = Client::new(sessions.create(SIZE).expect("a session starts"));
+    client
+        .until("the dashboard", |s| !s.contents().trim().is_empty())
+        .await;
+    let session = client.attached.session.clone();
+
+    assert_eq!(sessions.reap(Instant::now()), 0, "attached: kept");
+    session.detach(client.attached.attachment);
+    assert_eq!(sessions.reap(Instant::now()), 0, "within the grace period");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sessions.reap(Instant::now()), 1);
+    assert_eq!(sessions.count(), 0);
+}
