@@ -30,6 +30,9 @@ pub enum Command {
     MetricsEngine(odto_metrics_engine::EngineConfig),
     /// Run the read model: the read API of every UI (default port 8080).
     ReadModel(odto_read_model::ReadModelConfig),
+    /// Run the web terminal: the dashboard in a PTY per session, over a WebSocket at /ws
+    /// (default port 8081; the page is still to come).
+    Web(odto_web::WebConfig),
     /// Rebuild the live statistics from the event store, then print them.
     Reconcile(odto_settings::BackendSettings),
     /// Check JSON files against a contract schema; exit 1 if any file is invalid.

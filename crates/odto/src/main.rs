@@ -43,6 +43,12 @@ fn main() -> ExitCode {
             app.run_until_stopped(odto_http::shutdown_signal()).await?;
             Ok(())
         }),
+        Command::Web(config) => serve(&cli.log, async move {
+            let app = odto_web::Application::build(config).await?;
+            tracing::info!(addr = %app.local_addr(), "web terminal listening");
+            app.run_until_stopped(odto_http::shutdown_signal()).await?;
+            Ok(())
+        }),
         Command::Reconcile(backends) => serve(&cli.log, async move {
             let (store, stats) = odto_metrics_engine::stores(&backends).await?;
             let stats = odto_metrics_engine::reconcile(&store, &stats).await?;

@@ -1,24 +1,171 @@
-//! `odto web`: the terminal dashboard in the browser. The service runs `odd-dashboard` in a
-//! pseudo-terminal and streams it over a WebSocket to an xterm.js page; a dropped connection
-//! re-attaches to the same dashboard process and gets every frame it missed.
+//! `odto web`: the terminal dashboard in the browser. The service runs `odd-dashboard
+//! --server-mode` in a pseudo-terminal per session and streams it over a WebSocket (`/ws`); a
+//! dropped connection re-attaches to the same dashboard process and gets every frame it missed.
 //!
-//! Built so far:
+//! Its shape is every service's: `config.rs`, `error.rs`, `routes.rs` (`/ws` and the probes),
+//! domain modules, and this file: [`WebBackends`], then [`Application::build`] or
+//! [`Application::build_with`], [`Application::local_addr`], [`Application::run_until_stopped`].
 //!
-//! - [`pty`]: the dashboard (or any program) in a pseudo-terminal, resized with the window,
-//!   killed with its [`pty::Terminal`].
 //! - [`protocol`]: the wire protocol, JSON text frames tagged by `type`, compatible with the
 //!   reference's page.
 //! - [`session`]: sessions that survive a dropped connection: one dashboard each, its frames
 //!   numbered and kept for replay, a model of its screen for a client that missed too much.
-//! - [`replay`]: the bounded buffer of numbered output frames a re-attaching client is replayed
-//!   from.
-//! - [`utf8`]: turning PTY bytes into text frames without splitting a character.
+//! - [`pty`]: the dashboard in a pseudo-terminal, resized with the window, killed with its
+//!   [`pty::Terminal`].
+//! - [`replay`] and [`utf8`]: the bounded buffer of numbered frames, and PTY bytes turned into
+//!   text frames without splitting a character.
 //!
-//! Still to come (see the README's status): the service itself (sessions over a PTY, the
-//! page, authentication, caps, read-only mode, the fallback view) and `odto web`.
+//! Still to come (see the README's status): the page (xterm.js), authentication, origin checks,
+//! caps, read-only mode, idle timeouts, the fallback view, its metrics, and `odto up` starting it.
+//!
+//! ```no_run
+//! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
+//! let app = odto_web::Application::build(config).await?;
+//! println!("listening on {}", app.local_addr());
+//! app.run_until_stopped(odto_http::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
 
+mod config;
+mod error;
 pub mod protocol;
 pub mod pty;
 pub mod replay;
+mod routes;
 pub mod session;
 pub mod utf8;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use odto_http::ServiceMetrics;
+use tokio::net::TcpListener;
+
+pub use config::WebConfig;
+pub use error::{SessionError, StartError};
+pub use routes::{AppState, router};
+
+use crate::pty::Program;
+use crate::session::{SessionSettings, Sessions};
+
+/// How often sessions past their grace period are ended.
+const REAP_EVERY: Duration = Duration::from_secs(1);
+
+/// What the web terminal runs on: the dashboard binary, found.
+#[derive(Debug, Clone)]
+pub struct WebBackends {
+    pub dashboard: PathBuf,
+}
+
+impl WebBackends {
+    /// The configured dashboard binary, or the `odd-dashboard` next to this program; missing
+    /// is a start-up error, not a blank page later.
+    pub fn open(config: &WebConfig) -> Result<Self, StartError> {
+        let dashboard = match &config.dashboard_bin {
+            Some(path) => path.clone(),
+            None => next_to_this_program("odd-dashboard"),
+        };
+        if !dashboard.is_file() {
+            return Err(StartError::NoDashboard(dashboard));
+        }
+        Ok(Self { dashboard })
+    }
+}
+
+fn next_to_this_program(name: &str) -> PathBuf {
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&file)))
+        .unwrap_or_else(|| PathBuf::from(file))
+}
+
+/// A web terminal bound to its port, ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    sessions: Arc<Sessions>,
+}
+
+impl Application {
+    /// Binds the port, running the dashboard [`WebBackends::open`] finds.
+    pub async fn build(config: WebConfig) -> Result<Self, StartError> {
+        let backends = WebBackends::open(&config)?;
+        Self::build_with(config, backends).await
+    }
+
+    /// Like [`Application::build`], with the dashboard the caller chose.
+    pub async fn build_with(config: WebConfig, backends: WebBackends) -> Result<Self, StartError> {
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let program = Program {
+            path: backends.dashboard,
+            args: vec![
+                "--server-mode".into(),
+                "--read-model-url".into(),
+                config.read_model.url.clone().into(),
+                "--gateway-url".into(),
+                config.gateway.url.clone().into(),
+            ],
+            env: Vec::new(),
+        };
+        let sessions = Sessions::new(SessionSettings {
+            program,
+            grace: config.grace(),
+            replay_frames: 1_000,
+            replay_bytes: 1 << 20,
+            client_queue: 1_024,
+        });
+        let state = AppState {
+            sessions: sessions.clone(),
+            metrics: ServiceMetrics::new("web"),
+            read_model_url: config.read_model.url.clone(),
+            client: reqwest::Client::new(),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            sessions,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes; then every session ends and its dashboard stops.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let sessions = self.sessions.clone();
+        let reaper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REAP_EVERY);
+            loop {
+                tick.tick().await;
+                let ended = sessions.reap(Instant::now());
+                if ended > 0 {
+                    tracing::info!(sessions = ended, "sessions ended after their grace period");
+                }
+            }
+        });
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        reaper.abort();
+        self.sessions.end_all();
+        served
+    }
+}

@@ -4,13 +4,14 @@
 //! it missed, or, when those are gone, the whole screen.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use uuid::Uuid;
 
+use crate::error::SessionError;
 use crate::protocol::{ErrorCode, ServerMessage};
 use crate::pty::{Program, Size, Terminal};
 use crate::replay::{Missed, Replay};
@@ -82,27 +83,6 @@ pub struct Attached {
     pub attachment: u64,
 }
 
-/// Why a connection could not start or re-attach to a session.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error("no session {0}")]
-    NotFound(String),
-    #[error("the reconnect token is wrong, used or expired")]
-    InvalidToken,
-    #[error("the dashboard could not be started: {0}")]
-    Spawn(std::io::Error),
-}
-
-impl SessionError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound(_) => ErrorCode::SessionNotFound,
-            Self::InvalidToken => ErrorCode::InvalidToken,
-            Self::Spawn(_) => ErrorCode::PtySpawnFailed,
-        }
-    }
-}
-
 impl Sessions {
     pub fn new(settings: SessionSettings) -> Arc<Self> {
         Arc::new(Self {
@@ -137,7 +117,7 @@ impl Sessions {
             }),
         });
         lock(&self.live).insert(id, session.clone());
-        tokio::spawn(pump(self.clone(), session.clone(), chunks));
+        tokio::spawn(pump(Arc::downgrade(self), Arc::downgrade(&session), chunks));
         Ok(Attached {
             session,
             frames,
@@ -223,11 +203,30 @@ impl Sessions {
     fn end(&self, id: &str) {
         lock(&self.live).remove(id);
     }
+
+    /// Ends every session: their dashboards stop once no connection holds them, and every
+    /// connection is told.
+    pub fn end_all(&self) {
+        let ended: Vec<Arc<Session>> = lock(&self.live).drain().map(|(_, s)| s).collect();
+        for session in ended {
+            if let Some((_, client)) = lock(&session.state).client.take() {
+                let _ = client.try_send(ServerMessage::Error {
+                    message: "the web terminal is stopping".into(),
+                    code: ErrorCode::InternalError,
+                });
+            }
+        }
+    }
 }
 
 impl Session {
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The dashboard's process id, while it runs.
+    pub fn process_id(&self) -> Option<u32> {
+        lock(&self.terminal).process_id()
     }
 
     /// Types `data` into the dashboard.
@@ -261,13 +260,21 @@ impl Session {
 
 /// Frames the dashboard's output: gathers what arrives within [`COALESCE`], numbers it, keeps
 /// it for replay and the screen model, and sends it to the attached connection. Ends the
-/// session when the dashboard exits.
-async fn pump(sessions: Arc<Sessions>, session: Arc<Session>, mut chunks: mpsc::Receiver<String>) {
+/// session when the dashboard exits. It holds the session weakly: a session nobody holds any
+/// more (reaped, or its server gone) is dropped, which stops its dashboard and so this task.
+async fn pump(
+    sessions: Weak<Sessions>,
+    session: Weak<Session>,
+    mut chunks: mpsc::Receiver<String>,
+) {
     while let Some(mut data) = chunks.recv().await {
         let deadline = tokio::time::Instant::now() + COALESCE;
         while let Ok(Some(more)) = tokio::time::timeout_at(deadline, chunks.recv()).await {
             data.push_str(&more);
         }
+        let Some(session) = session.upgrade() else {
+            return;
+        };
         let mut state = lock(&session.state);
         state.screen.process(data.as_bytes());
         let seq = state.replay.push(data.clone());
@@ -282,6 +289,9 @@ async fn pump(sessions: Arc<Sessions>, session: Arc<Session>, mut chunks: mpsc::
             }
         }
     }
+    let Some(session) = session.upgrade() else {
+        return;
+    };
     tracing::info!(session = %session.id, "the dashboard exited; the session ends");
     if let Some((_, client)) = lock(&session.state).client.take() {
         let _ = client.try_send(ServerMessage::Error {
@@ -289,7 +299,9 @@ async fn pump(sessions: Arc<Sessions>, session: Arc<Session>, mut chunks: mpsc::
             code: ErrorCode::InternalError,
         });
     }
-    sessions.end(&session.id);
+    if let Some(sessions) = sessions.upgrade() {
+        sessions.end(&session.id);
+    }
 }
 
 /// The screen as escape sequences that redraw it on an empty terminal.

@@ -8,9 +8,10 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use odto_web::SessionError;
 use odto_web::protocol::{ErrorCode, ServerMessage};
 use odto_web::pty::Size;
-use odto_web::session::{Attached, SessionError, SessionSettings, Sessions};
+use odto_web::session::{Attached, SessionSettings, Sessions};
 use support::{SOON, program};
 
 const SIZE: Size = Size { cols: 80, rows: 24 };
@@ -193,12 +194,21 @@ async fn a_session_without_a_connection_ends_after_its_grace_period() {
     client
         .until("the dashboard", |s| !s.contents().trim().is_empty())
         .await;
-    let session = client.attached.session.clone();
+    let pid = client
+        .attached
+        .session
+        .process_id()
+        .expect("a running dashboard");
 
     assert_eq!(sessions.reap(Instant::now()), 0, "attached: kept");
-    session.detach(client.attached.attachment);
+    client.attached.session.detach(client.attached.attachment);
+    drop(client);
     assert_eq!(sessions.reap(Instant::now()), 0, "within the grace period");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sessions.reap(Instant::now()), 1);
     assert_eq!(sessions.count(), 0);
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the dashboard (pid {pid}) outlived its session"
+    );
 }

@@ -1,0 +1,53 @@
+//! Web terminal settings: every flag has an `ODTO_*` environment twin.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use odto_settings::{GatewayUrl, ReadModelUrl};
+
+/// How the web terminal listens, which dashboard it runs, and where that dashboard reads from.
+#[derive(Clone, Debug, clap::Args)]
+pub struct WebConfig {
+    /// Address the page and the WebSocket are served on.
+    #[arg(
+        long = "listen",
+        env = "ODTO_WEB_LISTEN",
+        default_value = "0.0.0.0:8081"
+    )]
+    pub listen: SocketAddr,
+
+    /// The read model the dashboard reads from (and `/readyz` checks).
+    #[command(flatten)]
+    pub read_model: ReadModelUrl,
+
+    /// The gateway the dashboard submits to.
+    #[command(flatten)]
+    pub gateway: GatewayUrl,
+
+    /// The `odd-dashboard` binary to run [default: the one next to this program].
+    #[arg(long, env = "ODTO_WEB_DASHBOARD_BIN")]
+    pub dashboard_bin: Option<PathBuf>,
+
+    /// Seconds a session lives on after its connection dropped, waiting for a reconnect.
+    #[arg(long, env = "ODTO_WEB_GRACE_SECS", default_value_t = 30)]
+    pub grace_secs: u64,
+}
+
+impl WebConfig {
+    /// Defaults for a read model and gateway at `read_model_url` and `gateway_url`, running
+    /// `dashboard_bin`, on an ephemeral loopback port (for tests).
+    pub fn for_tests(dashboard_bin: PathBuf, read_model_url: &str, gateway_url: &str) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            read_model: ReadModelUrl::new(read_model_url),
+            gateway: GatewayUrl::new(gateway_url),
+            dashboard_bin: Some(dashboard_bin),
+            grace_secs: 30,
+        }
+    }
+
+    pub fn grace(&self) -> Duration {
+        Duration::from_secs(self.grace_secs)
+    }
+}

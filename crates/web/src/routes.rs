@@ -1,0 +1,168 @@
+//! The web terminal's HTTP side: every route in [`router`]. `/ws` speaks the [`protocol`]; the
+//! probes come from `odto_http`.
+//!
+//! [`protocol`]: crate::protocol
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use odto_http::{Readiness, ServiceMetrics, instrument};
+
+use crate::error::SessionError;
+use crate::protocol::{ClientMessage, ServerMessage};
+use crate::pty::Size;
+use crate::session::{Attached, Sessions};
+
+/// How long a new connection may take to say what it wants.
+const FIRST_FRAME: Duration = Duration::from_secs(10);
+/// How long `/readyz` waits for the read model.
+const READ_MODEL_CHECK: Duration = Duration::from_secs(1);
+
+/// Everything a handler needs.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub sessions: Arc<Sessions>,
+    pub metrics: ServiceMetrics,
+    /// Where the dashboard reads from, for `/readyz`.
+    pub read_model_url: String,
+    pub client: reqwest::Client,
+}
+
+/// Every route of the web terminal.
+pub fn router(state: AppState) -> Router {
+    let metrics = state.metrics.clone();
+    let routes = Router::new()
+        .route("/ws", get(upgrade))
+        .with_state(state.clone())
+        .merge(odto_http::probes_route(
+            "web",
+            metrics.clone(),
+            Arc::new(state),
+        ))
+        .fallback(odto_http::route_not_found)
+        .method_not_allowed_fallback(odto_http::method_not_allowed);
+    instrument(routes, metrics)
+}
+
+/// Ready while the read model answers: without it the dashboard shows nothing. (The dashboard
+/// binary was found at start.)
+#[async_trait]
+impl Readiness for AppState {
+    async fn check(&self) -> Vec<(&'static str, bool)> {
+        let url = format!("{}/healthz", self.read_model_url);
+        let answered = self.client.get(url).timeout(READ_MODEL_CHECK).send().await;
+        let up = answered.is_ok_and(|response| response.status().is_success());
+        vec![("read-model", up)]
+    }
+}
+
+/// `GET /ws`: the WebSocket of one browser tab.
+async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| connection(state, socket))
+}
+
+/// One connection: its first frame starts or re-attaches a session, then frames flow both ways
+/// until either side closes. The session outlives the connection.
+async fn connection(state: AppState, mut socket: WebSocket) {
+    let attached = match tokio::time::timeout(FIRST_FRAME, next_text(&mut socket)).await {
+        Ok(Some(frame)) => attach(&state, &frame),
+        Ok(None) => return,
+        Err(_) => Err(SessionError::FirstFrame(format!(
+            "none within {FIRST_FRAME:?}"
+        ))),
+    };
+    match attached {
+        Ok(attached) => serve(socket, attached).await,
+        Err(error) => {
+            tracing::info!(%error, "a connection got no session");
+            let refusal = ServerMessage::Error {
+                message: error.to_string(),
+                code: error.code(),
+            };
+            let _ = socket.send(Message::text(refusal.to_frame())).await;
+            let _ = socket.send(Message::Close(None)).await;
+        }
+    }
+}
+
+fn attach(state: &AppState, frame: &str) -> Result<Attached, SessionError> {
+    match ClientMessage::parse(frame).map_err(SessionError::FirstFrame)? {
+        ClientMessage::Resize { cols, rows } => state.sessions.create(Size { cols, rows }),
+        ClientMessage::Reconnect {
+            session,
+            token,
+            last_seq,
+        } => state
+            .sessions
+            .reattach(&session, &token, last_seq.unwrap_or(0)),
+        other => Err(SessionError::FirstFrame(format!("got {other:?}"))),
+    }
+}
+
+/// Relays frames until the browser or the session ends the connection.
+async fn serve(mut socket: WebSocket, mut attached: Attached) {
+    let session = attached.session.clone();
+    loop {
+        tokio::select! {
+            frame = attached.frames.recv() => {
+                let Some(frame) = frame else {
+                    // Detached by the session (this client fell too far behind): it reconnects
+                    // and gets what it missed.
+                    break;
+                };
+                let last = matches!(frame, ServerMessage::Error { .. });
+                if socket.send(Message::text(frame.to_frame())).await.is_err() || last {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                    // Pings are answered by axum; binary frames are not part of the protocol.
+                    Some(Ok(_)) => continue,
+                };
+                let reply = match ClientMessage::parse(text.as_str()) {
+                    Ok(ClientMessage::Input { data }) => session.input(&data).err().map(notice),
+                    Ok(ClientMessage::Resize { cols, rows }) => {
+                        session.resize(Size { cols, rows }).err().map(notice)
+                    }
+                    Ok(ClientMessage::Ping) => Some(ServerMessage::Pong),
+                    Ok(ClientMessage::Reconnect { .. }) => Some(ServerMessage::Notice {
+                        message: "this connection is attached already".into(),
+                    }),
+                    Err(why) => Some(ServerMessage::Notice { message: why }),
+                };
+                if let Some(reply) = reply
+                    && socket.send(Message::text(reply.to_frame())).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    session.detach(attached.attachment);
+}
+
+fn notice(error: std::io::Error) -> ServerMessage {
+    ServerMessage::Notice {
+        message: format!("the terminal refused it: {error}"),
+    }
+}
+
+/// The next text frame, or `None` once the connection is closed.
+async fn next_text(socket: &mut WebSocket) -> Option<String> {
+    loop {
+        match socket.recv().await? {
+            Ok(Message::Text(text)) => return Some(text.as_str().to_owned()),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}

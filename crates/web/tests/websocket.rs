@@ -1,0 +1,195 @@
+//! `odto web` over a real WebSocket, running the real dashboard: a first `resize` starts a
+//! session whose screen arrives as numbered frames; a dropped connection re-attaches with
+//! `reconnect` to the same dashboard (its open help intact) without a gap; a used token and a
+//! frame of another protocol are refused with the reference's codes.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use odto_web::protocol::{ClientMessage, ErrorCode, ServerMessage};
+use odto_web::{Application, WebBackends, WebConfig};
+use support::{SOON, dashboard};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A web terminal whose dashboard reads from a read model that is not there.
+async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    let config = WebConfig::for_tests(dashboard(), &nowhere, &nowhere);
+    let backends = WebBackends::open(&config).expect("the dashboard is there");
+    let app = Application::build_with(config, backends).await.unwrap();
+    let addr = app.local_addr().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+async fn connect(addr: &str) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .expect("the WebSocket opens");
+    socket
+}
+
+async fn send(socket: &mut Socket, message: &ClientMessage) {
+    let frame = serde_json::to_string(message).unwrap();
+    socket.send(Message::text(frame)).await.unwrap();
+}
+
+/// The next protocol frame (pings and the like skipped).
+async fn next(socket: &mut Socket) -> ServerMessage {
+    loop {
+        let frame = tokio::time::timeout(SOON, socket.next()).await;
+        match frame.expect("a frame in time").expect("the socket is open") {
+            Ok(Message::Text(text)) => {
+                return serde_json::from_str(text.as_str()).expect("a protocol frame");
+            }
+            Ok(Message::Close(_)) => panic!("closed by the server"),
+            Ok(_) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+/// A browser tab: its socket, its screen, the last `seq` it saw.
+struct Tab {
+    socket: Socket,
+    screen: vt100::Parser,
+    last_seq: u64,
+}
+
+impl Tab {
+    /// Applies output until the screen satisfies `ready`; other frames must not come.
+    async fn until(&mut self, what: &str, ready: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + SOON;
+        while !ready(self.screen.screen()) {
+            assert!(
+                Instant::now() < deadline,
+                "no {what}; the screen:\n{}",
+                self.screen.screen().contents()
+            );
+            match next(&mut self.socket).await {
+                ServerMessage::Output { data, seq } => self.output(&data, seq),
+                other => panic!("{other:?} while waiting for {what}"),
+            }
+        }
+    }
+
+    fn output(&mut self, data: &str, seq: u64) {
+        assert_eq!(seq, self.last_seq + 1, "seq goes up by one per frame");
+        self.screen.process(data.as_bytes());
+        self.last_seq = seq;
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_reattaches_to_the_same_dashboard() {
+    let (addr, _stop) = start().await;
+    let mut socket = connect(&addr).await;
+    send(&mut socket, &ClientMessage::Resize { cols: 80, rows: 24 }).await;
+    let ServerMessage::Session {
+        session_id,
+        reconnect_token,
+    } = next(&mut socket).await
+    else {
+        panic!("the first frame is not session");
+    };
+    let mut tab = Tab {
+        socket,
+        screen: vt100::Parser::new(24, 80, 0),
+        last_seq: 0,
+    };
+    tab.until("the dashboard", |s| s.contents().contains("unreachable"))
+        .await;
+    send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
+    tab.until("the help", |s| s.contents().contains("this help"))
+        .await;
+
+    // The connection drops; the page comes back with what it had.
+    drop(tab.socket);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut socket = connect(&addr).await;
+    let reconnect = ClientMessage::Reconnect {
+        session: session_id.clone(),
+        token: reconnect_token.clone(),
+        last_seq: Some(tab.last_seq),
+    };
+    send(&mut socket, &reconnect).await;
+    let ServerMessage::Reconnected {
+        session_id: same, ..
+    } = next(&mut socket).await
+    else {
+        panic!("not reconnected");
+    };
+    assert_eq!(same, session_id);
+    let from = tab.last_seq + 1;
+    assert_eq!(
+        next(&mut socket).await,
+        ServerMessage::ReplayBegin { from_seq: from }
+    );
+    tab.socket = socket;
+    loop {
+        match next(&mut tab.socket).await {
+            ServerMessage::Output { data, seq } => tab.output(&data, seq),
+            ServerMessage::ReplayEnd { last_seq } => {
+                assert_eq!(last_seq, tab.last_seq);
+                break;
+            }
+            other => panic!("{other:?} in the replay"),
+        }
+    }
+    // The same dashboard, help still open; typing goes on working, and so does the numbering.
+    assert!(tab.screen.screen().contents().contains("this help"));
+    send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
+    tab.until("the help closed", |s| !s.contents().contains("this help"))
+        .await;
+
+    // The token of the first connection was spent by the reconnect.
+    let mut thief = connect(&addr).await;
+    send(&mut thief, &reconnect).await;
+    match next(&mut thief).await {
+        ServerMessage::Error { code, .. } => assert_eq!(code, ErrorCode::InvalidToken),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_first_frame_of_another_protocol_is_refused() {
+    let (addr, _stop) = start().await;
+    let mut socket = connect(&addr).await;
+    socket
+        .send(Message::text(r#"{"hello":"world"}"#))
+        .await
+        .unwrap();
+
+    match next(&mut socket).await {
+        ServerMessage::Error { code, message } => {
+            assert_eq!(code, ErrorCode::InternalError);
+            assert!(message.contains("resize"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn readiness_follows_the_read_model_and_liveness_does_not() {
+    let (addr, _stop) = start().await;
+    let client = reqwest::Client::new();
+
+    let health = client.get(format!("http://{addr}/healthz")).send().await;
+    let ready = client.get(format!("http://{addr}/readyz")).send().await;
+
+    assert_eq!(health.unwrap().status(), 200);
+    let ready = ready.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["error"]["details"][0]["path"], "read-model");
+}
