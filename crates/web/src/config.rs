@@ -32,6 +32,18 @@ pub struct WebConfig {
     /// Seconds a session lives on after its connection dropped, waiting for a reconnect.
     #[arg(long, env = "ODTO_WEB_GRACE_SECS", default_value_t = 30)]
     pub grace_secs: u64,
+
+    /// Origins besides this server's own whose pages may open the WebSocket, comma-separated;
+    /// `*` allows any.
+    #[arg(long, env = "ODTO_WEB_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Only navigation keys reach the dashboard (arrows, page keys, Tab, Enter, Esc, ?, /, R, D,
+    /// F); everything else is dropped with a notice. The variable turns it on with any value but
+    /// 0, false, no, off or empty.
+    #[arg(long, env = "ODTO_WEB_READ_ONLY",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub read_only: bool,
 }
 
 impl WebConfig {
@@ -44,6 +56,8 @@ impl WebConfig {
             gateway: GatewayUrl::new(gateway_url),
             dashboard_bin: Some(dashboard_bin),
             grace_secs: 30,
+            allowed_origins: Vec::new(),
+            read_only: false,
         }
     }
 

@@ -15,8 +15,11 @@
 //! - [`replay`] and [`utf8`]: the bounded buffer of numbered frames, and PTY bytes turned into
 //!   text frames without splitting a character.
 //!
-//! Still to come (see the README's status): the page (xterm.js), authentication, origin checks,
-//! caps, read-only mode, idle timeouts, the fallback view, its metrics, and `odto up` starting it.
+//! `/ws` refuses pages of other origins (unless allowed), and read-only mode lets only
+//! navigation keys through.
+//!
+//! Still to come (see the README's status): the page (xterm.js), authentication, caps, idle
+//! timeouts, the fallback view, its metrics, and `odto up` starting it.
 //!
 //! ```no_run
 //! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
@@ -28,6 +31,7 @@
 
 mod config;
 mod error;
+mod guard;
 pub mod protocol;
 pub mod pty;
 pub mod replay;
@@ -130,6 +134,8 @@ impl Application {
             metrics: ServiceMetrics::new("web"),
             read_model_url: config.read_model.url.clone(),
             client: reqwest::Client::new(),
+            allowed_origins: config.allowed_origins.clone().into(),
+            read_only: config.read_only,
         };
         Ok(Self {
             listener,

@@ -10,11 +10,13 @@ use async_trait::async_trait;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use odto_http::{Readiness, ServiceMetrics, instrument};
+use odto_http::{ApiError, Readiness, ServiceMetrics, instrument};
 
 use crate::error::SessionError;
+use crate::guard;
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::pty::Size;
 use crate::session::{Attached, Sessions};
@@ -32,6 +34,10 @@ pub struct AppState {
     /// Where the dashboard reads from, for `/readyz`.
     pub read_model_url: String,
     pub client: reqwest::Client,
+    /// Origins besides our own whose pages may open `/ws`.
+    pub allowed_origins: Arc<[String]>,
+    /// Only navigation keys reach the dashboard.
+    pub read_only: bool,
 }
 
 /// Every route of the web terminal.
@@ -62,8 +68,17 @@ impl Readiness for AppState {
     }
 }
 
-/// `GET /ws`: the WebSocket of one browser tab.
-async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+/// `GET /ws`: the WebSocket of one browser tab, if its page may open it.
+async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !guard::origin_allowed(&headers, &state.allowed_origins) {
+        let message =
+            "pages of this origin may not open the web terminal (ODTO_WEB_ALLOWED_ORIGINS)";
+        return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
+    }
     upgrade.on_upgrade(move |socket| connection(state, socket))
 }
 
@@ -78,7 +93,7 @@ async fn connection(state: AppState, mut socket: WebSocket) {
         ))),
     };
     match attached {
-        Ok(attached) => serve(socket, attached).await,
+        Ok(attached) => serve(socket, attached, state.read_only).await,
         Err(error) => {
             tracing::info!(%error, "a connection got no session");
             let refusal = ServerMessage::Error {
@@ -106,7 +121,7 @@ fn attach(state: &AppState, frame: &str) -> Result<Attached, SessionError> {
 }
 
 /// Relays frames until the browser or the session ends the connection.
-async fn serve(mut socket: WebSocket, mut attached: Attached) {
+async fn serve(mut socket: WebSocket, mut attached: Attached, read_only: bool) {
     let session = attached.session.clone();
     loop {
         tokio::select! {
@@ -129,6 +144,11 @@ async fn serve(mut socket: WebSocket, mut attached: Attached) {
                     Some(Ok(_)) => continue,
                 };
                 let reply = match ClientMessage::parse(text.as_str()) {
+                    Ok(ClientMessage::Input { data }) if read_only && !guard::read_only_allows(&data) => {
+                        Some(ServerMessage::Notice {
+                            message: "read-only: only navigation keys work here".into(),
+                        })
+                    }
                     Ok(ClientMessage::Input { data }) => session.input(&data).err().map(notice),
                     Ok(ClientMessage::Resize { cols, rows }) => {
                         session.resize(Size { cols, rows }).err().map(notice)

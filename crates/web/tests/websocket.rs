@@ -12,16 +12,26 @@ use odto_web::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use odto_web::{Application, WebBackends, WebConfig};
 use support::{SOON, dashboard};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A web terminal whose dashboard reads from a read model that is not there.
 async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_with(|_| {}).await
+}
+
+/// [`start`] with settings the test edits.
+async fn start_with(
+    edit: impl FnOnce(&mut WebConfig),
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let nowhere = format!("http://{}", closed.local_addr().unwrap());
-    let config = WebConfig::for_tests(dashboard(), &nowhere, &nowhere);
+    let mut config = WebConfig::for_tests(dashboard(), &nowhere, &nowhere);
+    edit(&mut config);
     let backends = WebBackends::open(&config).expect("the dashboard is there");
     let app = Application::build_with(config, backends).await.unwrap();
     let addr = app.local_addr().to_string();
@@ -37,6 +47,16 @@ async fn connect(addr: &str) -> Socket {
         .await
         .expect("the WebSocket opens");
     socket
+}
+
+/// Opens `/ws` as a page of `origin` would.
+async fn connect_from(addr: &str, origin: &str) -> Result<Socket, tungstenite::Error> {
+    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+    let origin = HeaderValue::from_str(origin).unwrap();
+    request.headers_mut().insert("origin", origin);
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
 }
 
 async fn send(socket: &mut Socket, message: &ClientMessage) {
@@ -192,4 +212,74 @@ async fn readiness_follows_the_read_model_and_liveness_does_not() {
     assert_eq!(ready.status(), 503);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["error"]["details"][0]["path"], "read-model");
+}
+
+#[tokio::test]
+async fn pages_of_another_origin_cannot_open_the_socket() {
+    let (addr, _stop) = start().await;
+
+    let refused = connect_from(&addr, "http://evil.example").await;
+    match refused {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a page of another origin opened the socket"),
+    }
+    let mut same = connect_from(&addr, &format!("http://{addr}"))
+        .await
+        .expect("a page of this server opens it");
+    send(&mut same, &ClientMessage::Resize { cols: 80, rows: 24 }).await;
+    assert!(matches!(
+        next(&mut same).await,
+        ServerMessage::Session { .. }
+    ));
+}
+
+#[tokio::test]
+async fn configured_origins_may_open_the_socket() {
+    let (addr, _stop) = start_with(|config| {
+        config.allowed_origins = vec!["https://ops.example".into()];
+    })
+    .await;
+
+    assert!(connect_from(&addr, "https://ops.example").await.is_ok());
+    assert!(connect_from(&addr, "https://evil.example").await.is_err());
+}
+
+#[tokio::test]
+async fn read_only_mode_drops_every_key_but_navigation() {
+    let (addr, _stop) = start_with(|config| config.read_only = true).await;
+    let mut socket = connect(&addr).await;
+    send(&mut socket, &ClientMessage::Resize { cols: 80, rows: 24 }).await;
+    assert!(matches!(
+        next(&mut socket).await,
+        ServerMessage::Session { .. }
+    ));
+    let mut tab = Tab {
+        socket,
+        screen: vt100::Parser::new(24, 80, 0),
+        last_seq: 0,
+    };
+    tab.until("the dashboard", |s| s.contents().contains("unreachable"))
+        .await;
+
+    for refused in ["N", "q", "\x03", "n\r"] {
+        let input = ClientMessage::Input {
+            data: refused.into(),
+        };
+        send(&mut tab.socket, &input).await;
+        let reply = loop {
+            match next(&mut tab.socket).await {
+                ServerMessage::Output { data, seq } => tab.output(&data, seq),
+                other => break other,
+            }
+        };
+        assert!(
+            matches!(&reply, ServerMessage::Notice { message } if message.contains("read-only")),
+            "{refused:?}: {reply:?}"
+        );
+    }
+    // Navigation still works: the help opens.
+    send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
+    tab.until("the help", |s| s.contents().contains("this help"))
+        .await;
 }
