@@ -44,6 +44,19 @@ pub struct WebConfig {
     #[arg(long, env = "ODTO_WEB_READ_ONLY",
           value_parser = clap::builder::FalseyValueParser::new())]
     pub read_only: bool,
+
+    /// Most sessions one client may hold at once.
+    #[arg(long, env = "ODTO_WEB_PER_CLIENT_CAP", default_value_t = 5)]
+    pub per_client_cap: usize,
+
+    /// Most sessions at once.
+    #[arg(long, env = "ODTO_WEB_GLOBAL_CAP", default_value_t = 50)]
+    pub global_cap: usize,
+
+    /// Proxies (addresses or CIDRs, comma-separated) whose `X-Forwarded-For` names the client;
+    /// from anyone else the TCP peer is the client.
+    #[arg(long, env = "ODTO_WEB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl WebConfig {
@@ -58,6 +71,9 @@ impl WebConfig {
             grace_secs: 30,
             allowed_origins: Vec::new(),
             read_only: false,
+            per_client_cap: 5,
+            global_cap: 50,
+            trusted_proxies: Vec::new(),
         }
     }
 

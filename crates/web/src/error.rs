@@ -19,6 +19,8 @@ pub enum StartError {
          --dashboard-bin / ODTO_WEB_DASHBOARD_BIN)"
     )]
     NoDashboard(PathBuf),
+    #[error("invalid settings: {0}")]
+    Config(String),
 }
 
 /// Why a connection could not start or re-attach to a session.
@@ -32,6 +34,10 @@ pub enum SessionError {
     InvalidToken,
     #[error("the dashboard could not be started: {0}")]
     Spawn(std::io::Error),
+    #[error("the web terminal holds as many sessions as it may ({0}); try again later")]
+    GlobalCap(usize),
+    #[error("this client holds as many sessions as it may ({0}); close one")]
+    PerClientCap(usize),
 }
 
 impl SessionError {
@@ -42,6 +48,8 @@ impl SessionError {
             Self::NotFound(_) => ErrorCode::SessionNotFound,
             Self::InvalidToken => ErrorCode::InvalidToken,
             Self::Spawn(_) => ErrorCode::PtySpawnFailed,
+            Self::GlobalCap(_) => ErrorCode::GlobalCap,
+            Self::PerClientCap(_) => ErrorCode::PerIpCap,
         }
     }
 }

@@ -1,8 +1,77 @@
-//! What a connection may do: open the WebSocket at all (its `Origin`), and, in read-only mode,
-//! which keys reach the dashboard.
+//! What a connection may do and who it is: open the WebSocket at all (its `Origin`), which
+//! client it counts as for the caps (the TCP peer, or `X-Forwarded-For` from a trusted proxy),
+//! and, in read-only mode, which keys reach the dashboard.
+
+use std::net::IpAddr;
+use std::str::FromStr;
 
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
+
+/// A network such as `10.0.0.0/8` or `fd00::/8`; a bare address is a network of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (address, prefix) = text.split_once('/').unwrap_or((text, ""));
+        let network: IpAddr = address
+            .parse()
+            .map_err(|_| format!("{text:?} is not an address or a network like 10.0.0.0/8"))?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            "" => bits,
+            digits => digits
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= bits)
+                .ok_or_else(|| format!("{text:?}: the prefix must be 0 to {bits}"))?,
+        };
+        Ok(Self { network, prefix })
+    }
+}
+
+impl Cidr {
+    pub fn contains(&self, address: IpAddr) -> bool {
+        let (network, address, bits) = match (self.network, address) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                (u128::from(n.to_bits()), u128::from(a.to_bits()), 32)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => (n.to_bits(), a.to_bits(), 128),
+            _ => return false,
+        };
+        let host_bits = bits - u32::from(self.prefix);
+        host_bits >= bits || network >> host_bits == address >> host_bits
+    }
+}
+
+/// The client a connection counts as: the TCP peer, unless the peer is a trusted proxy; then
+/// the nearest address in `X-Forwarded-For` that is not a trusted proxy itself (addresses a
+/// client wrote further left are not believed).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+    let is_trusted = |address: IpAddr| trusted.iter().any(|net| net.contains(address));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|hop| !is_trusted(*hop))
+        .unwrap_or(peer)
+}
 
 /// Whether a WebSocket upgrade with these headers comes from a page allowed to open it: the
 /// same origin as this server, or one of `allowed` (`*`: any). A request without `Origin` is not
@@ -75,6 +144,50 @@ mod tests {
         assert!(origin_allowed(&listed, &allowed));
         assert!(!origin_allowed(&unlisted, &allowed));
         assert!(origin_allowed(&unlisted, &["*".to_owned()]));
+    }
+
+    #[test]
+    fn networks_contain_their_addresses() {
+        let lan: Cidr = "10.1.0.0/16".parse().unwrap();
+        let one: Cidr = "127.0.0.1".parse().unwrap();
+        let v6: Cidr = "fd00::/8".parse().unwrap();
+
+        assert!(lan.contains("10.1.200.3".parse().unwrap()));
+        assert!(!lan.contains("10.2.0.1".parse().unwrap()));
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("10.1.0.1".parse().unwrap()));
+        assert!(
+            "0.0.0.0/0"
+                .parse::<Cidr>()
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        for bad in ["10.0.0.0/33", "nonsense", "10.0.0.0/x"] {
+            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let trusted: Vec<Cidr> = vec!["10.0.0.0/24".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7, 10.0.0.9"),
+        );
+
+        // The proxy says who connected to it (and what that client claimed further left).
+        assert_eq!(
+            client_address(proxy, &headers, &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        // Anyone else is who they are, whatever they write.
+        let stranger: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(client_address(stranger, &headers, &trusted), stranger);
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &trusted), proxy);
     }
 
     #[test]

@@ -15,11 +15,12 @@
 //! - [`replay`] and [`utf8`]: the bounded buffer of numbered frames, and PTY bytes turned into
 //!   text frames without splitting a character.
 //!
-//! `/ws` refuses pages of other origins (unless allowed), and read-only mode lets only
-//! navigation keys through.
+//! `/ws` refuses pages of other origins (unless allowed); read-only mode lets only navigation
+//! keys through; caps bound the sessions per client (the TCP peer, or `X-Forwarded-For` from a
+//! trusted proxy) and in all.
 //!
-//! Still to come (see the README's status): the page (xterm.js), authentication, caps, idle
-//! timeouts, the fallback view, its metrics, and `odto up` starting it.
+//! Still to come (see the README's status): the page (xterm.js), authentication, idle timeouts,
+//! the fallback view, its metrics, and `odto up` starting it.
 //!
 //! ```no_run
 //! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
@@ -52,6 +53,7 @@ pub use config::WebConfig;
 pub use error::{SessionError, StartError};
 pub use routes::{AppState, router};
 
+use crate::guard::Cidr;
 use crate::pty::Program;
 use crate::session::{SessionSettings, Sessions};
 
@@ -128,7 +130,16 @@ impl Application {
             replay_frames: 1_000,
             replay_bytes: 1 << 20,
             client_queue: 1_024,
+            global_cap: config.global_cap,
+            per_client_cap: config.per_client_cap,
         });
+        let trusted_proxies = config
+            .trusted_proxies
+            .iter()
+            .filter(|proxy| !proxy.trim().is_empty())
+            .map(|proxy| proxy.parse())
+            .collect::<Result<Vec<Cidr>, String>>()
+            .map_err(|why| StartError::Config(format!("ODTO_WEB_TRUSTED_PROXIES: {why}")))?;
         let state = AppState {
             sessions: sessions.clone(),
             metrics: ServiceMetrics::new("web"),
@@ -136,6 +147,7 @@ impl Application {
             client: reqwest::Client::new(),
             allowed_origins: config.allowed_origins.clone().into(),
             read_only: config.read_only,
+            trusted_proxies: trusted_proxies.into(),
         };
         Ok(Self {
             listener,
@@ -167,7 +179,11 @@ impl Application {
                 }
             }
         });
-        let served = axum::serve(self.listener, self.router)
+        // The peer address names the client for the caps.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         reaper.abort();

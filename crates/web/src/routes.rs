@@ -3,20 +3,21 @@
 //!
 //! [`protocol`]: crate::protocol
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use odto_http::{ApiError, Readiness, ServiceMetrics, instrument};
 
 use crate::error::SessionError;
-use crate::guard;
+use crate::guard::{self, Cidr};
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::pty::Size;
 use crate::session::{Attached, Sessions};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub allowed_origins: Arc<[String]>,
     /// Only navigation keys reach the dashboard.
     pub read_only: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[Cidr]>,
 }
 
 /// Every route of the web terminal.
@@ -71,6 +74,7 @@ impl Readiness for AppState {
 /// `GET /ws`: the WebSocket of one browser tab, if its page may open it.
 async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -79,14 +83,15 @@ async fn upgrade(
             "pages of this origin may not open the web terminal (ODTO_WEB_ALLOWED_ORIGINS)";
         return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
     }
-    upgrade.on_upgrade(move |socket| connection(state, socket))
+    let client = guard::client_address(peer.ip(), &headers, &state.trusted_proxies);
+    upgrade.on_upgrade(move |socket| connection(state, socket, client))
 }
 
 /// One connection: its first frame starts or re-attaches a session, then frames flow both ways
 /// until either side closes. The session outlives the connection.
-async fn connection(state: AppState, mut socket: WebSocket) {
+async fn connection(state: AppState, mut socket: WebSocket, client: IpAddr) {
     let attached = match tokio::time::timeout(FIRST_FRAME, next_text(&mut socket)).await {
-        Ok(Some(frame)) => attach(&state, &frame),
+        Ok(Some(frame)) => attach(&state, &frame, client),
         Ok(None) => return,
         Err(_) => Err(SessionError::FirstFrame(format!(
             "none within {FIRST_FRAME:?}"
@@ -106,9 +111,9 @@ async fn connection(state: AppState, mut socket: WebSocket) {
     }
 }
 
-fn attach(state: &AppState, frame: &str) -> Result<Attached, SessionError> {
+fn attach(state: &AppState, frame: &str, client: IpAddr) -> Result<Attached, SessionError> {
     match ClientMessage::parse(frame).map_err(SessionError::FirstFrame)? {
-        ClientMessage::Resize { cols, rows } => state.sessions.create(Size { cols, rows }),
+        ClientMessage::Resize { cols, rows } => state.sessions.create(Size { cols, rows }, client),
         ClientMessage::Reconnect {
             session,
             token,

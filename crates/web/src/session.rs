@@ -4,6 +4,7 @@
 //! it missed, or, when those are gone, the whole screen.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,10 @@ pub struct SessionSettings {
     /// Frames queued for one connection; a client that falls further behind is detached and
     /// re-attaches with a replay or the whole screen.
     pub client_queue: usize,
+    /// Most sessions at once, and most per client address. A session holds its slot until it
+    /// ends (its grace period over), however its connection ended.
+    pub global_cap: usize,
+    pub per_client_cap: usize,
 }
 
 /// Every session of this server.
@@ -47,6 +52,8 @@ pub struct Sessions {
 /// A session's dashboard and what was sent from it.
 pub struct Session {
     id: String,
+    /// Who started it, for the per-client cap.
+    client: IpAddr,
     terminal: Mutex<Terminal>,
     state: Mutex<State>,
 }
@@ -91,32 +98,44 @@ impl Sessions {
         })
     }
 
-    /// Starts a dashboard at `size` and attaches the caller to it.
-    pub fn create(self: &Arc<Self>, size: Size) -> Result<Attached, SessionError> {
+    /// Starts a dashboard at `size` for `client` and attaches the caller to it, unless the
+    /// server or that client holds as many sessions as it may.
+    pub fn create(self: &Arc<Self>, size: Size, client: IpAddr) -> Result<Attached, SessionError> {
+        // Held until the session is in the map, so that two creates cannot both take a last slot.
+        let mut live = lock(&self.live);
+        let settings = &self.settings;
+        if live.len() >= settings.global_cap {
+            return Err(SessionError::GlobalCap(settings.global_cap));
+        }
+        if live.values().filter(|s| s.client == client).count() >= settings.per_client_cap {
+            return Err(SessionError::PerClientCap(settings.per_client_cap));
+        }
         let (output, chunks) = mpsc::channel(TERMINAL_QUEUE);
         let terminal =
             Terminal::spawn(&self.settings.program, size, output).map_err(SessionError::Spawn)?;
         let id = Uuid::new_v4().to_string();
         let token = new_token();
-        let (client, frames) = mpsc::channel(self.settings.client_queue.max(8));
+        let (queue, frames) = mpsc::channel(self.settings.client_queue.max(8));
         let first = ServerMessage::Session {
             session_id: id.clone(),
             reconnect_token: token.clone(),
         };
-        let _ = client.try_send(first);
+        let _ = queue.try_send(first);
         let session = Arc::new(Session {
             id: id.clone(),
+            client,
             terminal: Mutex::new(terminal),
             state: Mutex::new(State {
                 token,
                 replay: Replay::new(self.settings.replay_frames, self.settings.replay_bytes),
                 screen: vt100::Parser::new(size.rows.max(1), size.cols.max(1), 0),
-                client: Some((0, client)),
+                client: Some((0, queue)),
                 next_attachment: 1,
                 detached_since: None,
             }),
         });
-        lock(&self.live).insert(id, session.clone());
+        live.insert(id, session.clone());
+        drop(live);
         tokio::spawn(pump(Arc::downgrade(self), Arc::downgrade(&session), chunks));
         Ok(Attached {
             session,

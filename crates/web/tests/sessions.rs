@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,14 +16,26 @@ use odto_web::session::{Attached, SessionSettings, Sessions};
 use support::{SOON, program};
 
 const SIZE: Size = Size { cols: 80, rows: 24 };
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 fn sessions(state: &tempfile::TempDir, grace: Duration) -> Arc<Sessions> {
+    capped(state, grace, 50, 5)
+}
+
+fn capped(
+    state: &tempfile::TempDir,
+    grace: Duration,
+    global_cap: usize,
+    per_client_cap: usize,
+) -> Arc<Sessions> {
     Sessions::new(SessionSettings {
         program: program(state),
         grace,
         replay_frames: 256,
         replay_bytes: 1 << 20,
         client_queue: 512,
+        global_cap,
+        per_client_cap,
     })
 }
 
@@ -89,7 +102,7 @@ impl Client {
 async fn a_dropped_connection_reattaches_to_the_same_dashboard_without_a_gap() {
     let state = tempfile::tempdir().unwrap();
     let sessions = sessions(&state, Duration::from_secs(30));
-    let mut first = Client::new(sessions.create(SIZE).expect("a session starts"));
+    let mut first = Client::new(sessions.create(SIZE, LOCAL).expect("a session starts"));
     first
         .until("the dashboard", |s| s.contents().contains("unreachable"))
         .await;
@@ -155,7 +168,7 @@ async fn a_dropped_connection_reattaches_to_the_same_dashboard_without_a_gap() {
 async fn a_token_works_once_and_an_empty_screen_gets_the_whole_screen() {
     let state = tempfile::tempdir().unwrap();
     let sessions = sessions(&state, Duration::from_secs(30));
-    let mut first = Client::new(sessions.create(SIZE).expect("a session starts"));
+    let mut first = Client::new(sessions.create(SIZE, LOCAL).expect("a session starts"));
     first.attached.session.input("?").unwrap();
     first
         .until("the help", |s| s.contents().contains("this help"))
@@ -190,7 +203,7 @@ async fn a_token_works_once_and_an_empty_screen_gets_the_whole_screen() {
 async fn a_session_without_a_connection_ends_after_its_grace_period() {
     let state = tempfile::tempdir().unwrap();
     let sessions = sessions(&state, Duration::from_millis(200));
-    let mut client = Client::new(sessions.create(SIZE).expect("a session starts"));
+    let mut client = Client::new(sessions.create(SIZE, LOCAL).expect("a session starts"));
     client
         .until("the dashboard", |s| !s.contents().trim().is_empty())
         .await;
@@ -211,4 +224,30 @@ async fn a_session_without_a_connection_ends_after_its_grace_period() {
         !std::path::Path::new(&format!("/proc/{pid}")).exists(),
         "the dashboard (pid {pid}) outlived its session"
     );
+}
+
+#[tokio::test]
+async fn caps_refuse_sessions_and_an_ended_session_frees_its_slot() {
+    let state = tempfile::tempdir().unwrap();
+    let sessions = capped(&state, Duration::ZERO, 2, 1);
+    let (alice, bob, carol): (IpAddr, IpAddr, IpAddr) = (
+        "192.0.2.1".parse().unwrap(),
+        "192.0.2.2".parse().unwrap(),
+        "192.0.2.3".parse().unwrap(),
+    );
+
+    let first = sessions.create(SIZE, alice).expect("alice's first session");
+    let again = sessions.create(SIZE, alice).expect_err("alice's second");
+    assert_eq!(again.code(), ErrorCode::PerIpCap);
+    let _second = sessions.create(SIZE, bob).expect("bob's session");
+    let full = sessions.create(SIZE, carol).expect_err("a third in all");
+    assert_eq!(full.code(), ErrorCode::GlobalCap);
+
+    // Alice's connection goes; once her session ends, the slot is free again.
+    first.session.detach(first.attachment);
+    drop(first);
+    assert_eq!(sessions.reap(Instant::now()), 1);
+    sessions
+        .create(SIZE, carol)
+        .expect("carol takes the freed slot");
 }

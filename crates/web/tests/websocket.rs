@@ -51,12 +51,34 @@ async fn connect(addr: &str) -> Socket {
 
 /// Opens `/ws` as a page of `origin` would.
 async fn connect_from(addr: &str, origin: &str) -> Result<Socket, tungstenite::Error> {
+    connect_with(addr, "origin", origin).await
+}
+
+/// Opens `/ws` with one more header.
+async fn connect_with(
+    addr: &str,
+    name: &'static str,
+    value: &str,
+) -> Result<Socket, tungstenite::Error> {
     let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
-    let origin = HeaderValue::from_str(origin).unwrap();
-    request.headers_mut().insert("origin", origin);
+    let value = HeaderValue::from_str(value).unwrap();
+    request.headers_mut().insert(name, value);
     tokio_tungstenite::connect_async(request)
         .await
         .map(|(socket, _)| socket)
+}
+
+/// Starts a session on `socket`; its first frame, `session` or `error`.
+async fn open_session(socket: &mut Socket) -> ServerMessage {
+    send(socket, &ClientMessage::Resize { cols: 80, rows: 24 }).await;
+    next(socket).await
+}
+
+fn refused_with(frame: &ServerMessage) -> Option<ErrorCode> {
+    match frame {
+        ServerMessage::Error { code, .. } => Some(*code),
+        _ => None,
+    }
 }
 
 async fn send(socket: &mut Socket, message: &ClientMessage) {
@@ -282,4 +304,77 @@ async fn read_only_mode_drops_every_key_but_navigation() {
     send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
     tab.until("the help", |s| s.contents().contains("this help"))
         .await;
+}
+
+#[tokio::test]
+async fn the_per_client_cap_counts_clients_behind_a_trusted_proxy_and_frees_slots() {
+    let (addr, _stop) = start_with(|config| {
+        config.per_client_cap = 1;
+        config.grace_secs = 1;
+        config.trusted_proxies = vec!["127.0.0.1/32".into()];
+    })
+    .await;
+    let forwarded = |client: &'static str| connect_with(&addr, "x-forwarded-for", client);
+
+    let mut alice = forwarded("198.51.100.1").await.unwrap();
+    assert!(matches!(
+        open_session(&mut alice).await,
+        ServerMessage::Session { .. }
+    ));
+    let mut bob = forwarded("198.51.100.2").await.unwrap();
+    assert!(matches!(
+        open_session(&mut bob).await,
+        ServerMessage::Session { .. }
+    ));
+    let mut alice_again = forwarded("198.51.100.1").await.unwrap();
+    assert_eq!(
+        refused_with(&open_session(&mut alice_again).await),
+        Some(ErrorCode::PerIpCap)
+    );
+
+    // Alice's connection dies without a goodbye; after the grace period her slot is free.
+    drop(alice);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let mut alice_later = forwarded("198.51.100.1").await.unwrap();
+    assert!(matches!(
+        open_session(&mut alice_later).await,
+        ServerMessage::Session { .. }
+    ));
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let (addr, _stop) = start_with(|config| config.per_client_cap = 1).await;
+
+    let mut first = connect_with(&addr, "x-forwarded-for", "198.51.100.1")
+        .await
+        .unwrap();
+    assert!(matches!(
+        open_session(&mut first).await,
+        ServerMessage::Session { .. }
+    ));
+    let mut second = connect_with(&addr, "x-forwarded-for", "198.51.100.2")
+        .await
+        .unwrap();
+    assert_eq!(
+        refused_with(&open_session(&mut second).await),
+        Some(ErrorCode::PerIpCap),
+        "both are 127.0.0.1, whatever they claim"
+    );
+}
+
+#[tokio::test]
+async fn the_global_cap_refuses_once_full() {
+    let (addr, _stop) = start_with(|config| config.global_cap = 1).await;
+
+    let mut first = connect(&addr).await;
+    assert!(matches!(
+        open_session(&mut first).await,
+        ServerMessage::Session { .. }
+    ));
+    let mut second = connect(&addr).await;
+    assert_eq!(
+        refused_with(&open_session(&mut second).await),
+        Some(ErrorCode::GlobalCap)
+    );
 }
