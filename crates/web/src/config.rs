@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use odto_settings::{GatewayUrl, ReadModelUrl};
 
+use crate::auth::Secret;
+
 /// How the web terminal listens, which dashboard it runs, and where that dashboard reads from.
 #[derive(Clone, Debug, clap::Args)]
 pub struct WebConfig {
@@ -45,6 +47,11 @@ pub struct WebConfig {
           value_parser = clap::builder::FalseyValueParser::new())]
     pub read_only: bool,
 
+    /// A shared secret every client must show: programs as `Authorization: Bearer …`, pages
+    /// once to `POST /auth` (which sets a cookie). Unset: no secret.
+    #[arg(long, env = "ODTO_WEB_TOKEN", hide_env_values = true)]
+    pub token: Option<Secret>,
+
     /// Most sessions one client may hold at once.
     #[arg(long, env = "ODTO_WEB_PER_CLIENT_CAP", default_value_t = 5)]
     pub per_client_cap: usize,
@@ -74,6 +81,7 @@ impl WebConfig {
             per_client_cap: 5,
             global_cap: 50,
             trusted_proxies: Vec::new(),
+            token: None,
         }
     }
 

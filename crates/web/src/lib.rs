@@ -15,12 +15,13 @@
 //! - [`replay`] and [`utf8`]: the bounded buffer of numbered frames, and PTY bytes turned into
 //!   text frames without splitting a character.
 //!
-//! `/ws` refuses pages of other origins (unless allowed); read-only mode lets only navigation
-//! keys through; caps bound the sessions per client (the TCP peer, or `X-Forwarded-For` from a
-//! trusted proxy) and in all.
+//! `/ws` refuses pages of other origins (unless allowed) and, with a token configured, clients
+//! without it (a bearer token, or the cookie of `POST /auth`); read-only mode lets only
+//! navigation keys through; caps bound the sessions per client (the TCP peer, or
+//! `X-Forwarded-For` from a trusted proxy) and in all.
 //!
-//! Still to come (see the README's status): the page (xterm.js), authentication, idle timeouts,
-//! the fallback view, its metrics, and `odto up` starting it.
+//! Still to come (see the README's status): the page (xterm.js), idle timeouts, the fallback
+//! view, its metrics, and `odto up` starting it.
 //!
 //! ```no_run
 //! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
@@ -30,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod auth;
 mod config;
 mod error;
 mod guard;
@@ -49,10 +51,12 @@ use std::time::{Duration, Instant};
 use odto_http::ServiceMetrics;
 use tokio::net::TcpListener;
 
+pub use auth::Secret;
 pub use config::WebConfig;
 pub use error::{SessionError, StartError};
 pub use routes::{AppState, router};
 
+use crate::auth::Auth;
 use crate::guard::Cidr;
 use crate::pty::Program;
 use crate::session::{SessionSettings, Sessions};
@@ -148,6 +152,7 @@ impl Application {
             allowed_origins: config.allowed_origins.clone().into(),
             read_only: config.read_only,
             trusted_proxies: trusted_proxies.into(),
+            auth: Arc::new(Auth::new(config.token.clone())),
         };
         Ok(Self {
             listener,

@@ -8,17 +8,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use axum::Json;
 use axum::Router;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use odto_http::{ApiError, Readiness, ServiceMetrics, instrument};
+use serde::Deserialize;
 
+use crate::auth::{Auth, COOKIE_LIFETIME, COOKIE_NAME};
 use crate::error::SessionError;
 use crate::guard::{self, Cidr};
-use crate::protocol::{ClientMessage, ServerMessage};
+use crate::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use crate::pty::Size;
 use crate::session::{Attached, Sessions};
 
@@ -41,6 +46,13 @@ pub struct AppState {
     pub read_only: bool,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[Cidr]>,
+    pub auth: Arc<Auth>,
+}
+
+/// The body of `POST /auth`.
+#[derive(Debug, Deserialize)]
+struct Login {
+    token: String,
 }
 
 /// Every route of the web terminal.
@@ -48,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     let routes = Router::new()
         .route("/ws", get(upgrade))
+        .route("/auth", post(login))
         .with_state(state.clone())
         .merge(odto_http::probes_route(
             "web",
@@ -84,7 +97,57 @@ async fn upgrade(
         return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
     }
     let client = guard::client_address(peer.ip(), &headers, &state.trusted_proxies);
-    upgrade.on_upgrade(move |socket| connection(state, socket, client))
+    let allowed = state.auth.check(&headers);
+    upgrade.on_upgrade(move |socket| async move {
+        match allowed {
+            Ok(()) => connection(state, socket, client).await,
+            Err(ErrorCode::AuthRequired) => {
+                refuse(socket, ErrorCode::AuthRequired, AUTH_HINT).await
+            }
+            Err(code) => refuse(socket, code, "wrong token").await,
+        }
+    })
+}
+
+/// `POST /auth` with `{"token": "…"}`: the session cookie for a page, if the token is right.
+async fn login(
+    State(state): State<AppState>,
+    body: Result<Json<Login>, JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
+    match state.auth.login(&body.token) {
+        None => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "auth_failed", "wrong token").into_response()
+        }
+        Some(None) => StatusCode::NO_CONTENT.into_response(),
+        Some(Some(cookie)) => {
+            let max_age = COOKIE_LIFETIME.as_secs();
+            let value = format!(
+                "{COOKIE_NAME}={cookie}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}"
+            );
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(SET_COOKIE, value);
+            }
+            response
+        }
+    }
+}
+
+const AUTH_HINT: &str = "this web terminal needs its token: send Authorization: Bearer <token>, \
+                         or log in with POST /auth";
+
+/// Answers a connection that may not have a session with `code`, then closes it.
+async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &str) {
+    let refusal = ServerMessage::Error {
+        message: message.to_owned(),
+        code,
+    };
+    let _ = socket.send(Message::text(refusal.to_frame())).await;
+    let _ = socket.send(Message::Close(None)).await;
 }
 
 /// One connection: its first frame starts or re-attaches a session, then frames flow both ways
@@ -101,12 +164,7 @@ async fn connection(state: AppState, mut socket: WebSocket, client: IpAddr) {
         Ok(attached) => serve(socket, attached, state.read_only).await,
         Err(error) => {
             tracing::info!(%error, "a connection got no session");
-            let refusal = ServerMessage::Error {
-                message: error.to_string(),
-                code: error.code(),
-            };
-            let _ = socket.send(Message::text(refusal.to_frame())).await;
-            let _ = socket.send(Message::Close(None)).await;
+            refuse(socket, error.code(), &error.to_string()).await;
         }
     }
 }

@@ -329,7 +329,7 @@ fn snapshot(screen: &vt100::Parser) -> String {
 }
 
 /// 244 random bits, as 64 hex digits.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 

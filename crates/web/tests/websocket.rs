@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use odto_web::protocol::{ClientMessage, ErrorCode, ServerMessage};
-use odto_web::{Application, WebBackends, WebConfig};
+use odto_web::{Application, Secret, WebBackends, WebConfig};
 use support::{SOON, dashboard};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -377,4 +377,55 @@ async fn the_global_cap_refuses_once_full() {
         refused_with(&open_session(&mut second).await),
         Some(ErrorCode::GlobalCap)
     );
+}
+
+#[tokio::test]
+async fn with_a_token_only_its_bearers_and_logged_in_pages_get_a_session() {
+    let (addr, _stop) =
+        start_with(|config| config.token = Some(Secret("s3cret-token".into()))).await;
+
+    let mut anonymous = connect(&addr).await;
+    assert_eq!(
+        refused_with(&next(&mut anonymous).await),
+        Some(ErrorCode::AuthRequired)
+    );
+    let mut wrong = connect_with(&addr, "authorization", "Bearer guess")
+        .await
+        .unwrap();
+    assert_eq!(
+        refused_with(&next(&mut wrong).await),
+        Some(ErrorCode::AuthFailed)
+    );
+    let mut bearer = connect_with(&addr, "authorization", "Bearer s3cret-token")
+        .await
+        .unwrap();
+    assert!(matches!(
+        open_session(&mut bearer).await,
+        ServerMessage::Session { .. }
+    ));
+
+    // A page logs in once and then holds a cookie, not the token.
+    let client = reqwest::Client::new();
+    let login = |token: &'static str| {
+        client
+            .post(format!("http://{addr}/auth"))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+    };
+    assert_eq!(login("guess").await.unwrap().status(), 401);
+    let accepted = login("s3cret-token").await.unwrap();
+    assert_eq!(accepted.status(), 204);
+    let set_cookie = accepted.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert!(!set_cookie.contains("s3cret-token"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap();
+    let mut page = connect_with(&addr, "cookie", cookie).await.unwrap();
+    assert!(matches!(
+        open_session(&mut page).await,
+        ServerMessage::Session { .. }
+    ));
 }
