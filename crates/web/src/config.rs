@@ -52,6 +52,10 @@ pub struct WebConfig {
     #[arg(long, env = "ODTO_WEB_TOKEN", hide_env_values = true)]
     pub token: Option<Secret>,
 
+    /// Seconds a session may go without input before it ends, attached or not.
+    #[arg(long, env = "ODTO_WEB_IDLE_TIMEOUT_SECS", default_value_t = 1800)]
+    pub idle_timeout_secs: u64,
+
     /// Most sessions one client may hold at once.
     #[arg(long, env = "ODTO_WEB_PER_CLIENT_CAP", default_value_t = 5)]
     pub per_client_cap: usize,
@@ -82,6 +86,7 @@ impl WebConfig {
             global_cap: 50,
             trusted_proxies: Vec::new(),
             token: None,
+            idle_timeout_secs: 1800,
         }
     }
 

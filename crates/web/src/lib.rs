@@ -20,7 +20,9 @@
 //! navigation keys through; caps bound the sessions per client (the TCP peer, or
 //! `X-Forwarded-For` from a trusted proxy) and in all.
 //!
-//! Still to come (see the README's status): the page (xterm.js), idle timeouts, the fallback
+//! A session nobody types into for the idle timeout ends.
+//!
+//! Still to come (see the README's status): the page (xterm.js), keepalive pings, the fallback
 //! view, its metrics, and `odto up` starting it.
 //!
 //! ```no_run
@@ -136,6 +138,7 @@ impl Application {
             client_queue: 1_024,
             global_cap: config.global_cap,
             per_client_cap: config.per_client_cap,
+            idle_timeout: Duration::from_secs(config.idle_timeout_secs),
         });
         let trusted_proxies = config
             .trusted_proxies

@@ -40,6 +40,8 @@ pub struct SessionSettings {
     /// ends (its grace period over), however its connection ended.
     pub global_cap: usize,
     pub per_client_cap: usize,
+    /// A session nobody typed into for this long ends, attached or not.
+    pub idle_timeout: Duration,
 }
 
 /// Every session of this server.
@@ -78,6 +80,8 @@ struct State {
     next_attachment: u64,
     /// Since when no connection is attached.
     detached_since: Option<Instant>,
+    /// When the last input (or the start, or a re-attach) was.
+    active_at: Instant,
 }
 
 /// A connection attached to a session: its frames arrive on `frames`, the first ones being
@@ -132,6 +136,7 @@ impl Sessions {
                 client: Some((0, queue)),
                 next_attachment: 1,
                 detached_since: None,
+                active_at: Instant::now(),
             }),
         });
         live.insert(id, session.clone());
@@ -191,6 +196,7 @@ impl Sessions {
         state.next_attachment += 1;
         state.client = Some((attachment, client));
         state.detached_since = None;
+        state.active_at = Instant::now();
         drop(state);
         Ok(Attached {
             session,
@@ -199,17 +205,30 @@ impl Sessions {
         })
     }
 
-    /// Ends sessions whose connection has been gone longer than the grace period (their
-    /// dashboards stop); returns how many.
+    /// Ends sessions whose connection has been gone longer than the grace period, and those
+    /// nobody typed into for the idle timeout (their connection is told); their dashboards
+    /// stop. Returns how many ended.
     pub fn reap(&self, now: Instant) -> usize {
-        let grace = self.settings.grace;
+        let SessionSettings {
+            grace,
+            idle_timeout,
+            ..
+        } = self.settings;
         let mut live = lock(&self.live);
         let before = live.len();
         live.retain(|_, session| {
-            let state = lock(&session.state);
-            state
+            let mut state = lock(&session.state);
+            let gone = state
                 .detached_since
-                .is_none_or(|since| now.duration_since(since) < grace)
+                .is_some_and(|since| now.duration_since(since) >= grace);
+            let idle = now.duration_since(state.active_at) >= idle_timeout;
+            if idle && let Some((_, client)) = state.client.take() {
+                let seconds = idle_timeout.as_secs();
+                let _ = client.try_send(ServerMessage::Notice {
+                    message: format!("the session ended after {seconds} s without input"),
+                });
+            }
+            !(gone || idle)
         });
         before - live.len()
     }
@@ -250,6 +269,7 @@ impl Session {
 
     /// Types `data` into the dashboard.
     pub fn input(&self, data: &str) -> std::io::Result<()> {
+        lock(&self.state).active_at = Instant::now();
         lock(&self.terminal).write(data.as_bytes())
     }
 

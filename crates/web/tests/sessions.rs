@@ -28,7 +28,16 @@ fn capped(
     global_cap: usize,
     per_client_cap: usize,
 ) -> Arc<Sessions> {
-    Sessions::new(SessionSettings {
+    Sessions::new(settings(state, grace, global_cap, per_client_cap))
+}
+
+fn settings(
+    state: &tempfile::TempDir,
+    grace: Duration,
+    global_cap: usize,
+    per_client_cap: usize,
+) -> SessionSettings {
+    SessionSettings {
         program: program(state),
         grace,
         replay_frames: 256,
@@ -36,7 +45,8 @@ fn capped(
         client_queue: 512,
         global_cap,
         per_client_cap,
-    })
+        idle_timeout: Duration::from_secs(1_800),
+    }
 }
 
 /// A connection's view: the frames it got, applied to a screen model.
@@ -250,4 +260,35 @@ async fn caps_refuse_sessions_and_an_ended_session_frees_its_slot() {
     sessions
         .create(SIZE, carol)
         .expect("carol takes the freed slot");
+}
+
+#[tokio::test]
+async fn a_session_nobody_types_into_ends_after_the_idle_timeout() {
+    let state = tempfile::tempdir().unwrap();
+    let sessions = Sessions::new(SessionSettings {
+        idle_timeout: Duration::from_secs(1),
+        ..settings(&state, Duration::from_secs(30), 50, 5)
+    });
+    let mut client = Client::new(sessions.create(SIZE, LOCAL).expect("a session starts"));
+    client
+        .until("the dashboard", |s| !s.contents().trim().is_empty())
+        .await;
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client.attached.session.input("?").unwrap();
+    let typed = Instant::now();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        sessions.reap(typed + Duration::from_millis(400)),
+        0,
+        "typing keeps it alive"
+    );
+    assert_eq!(sessions.reap(typed + Duration::from_millis(1_100)), 1);
+
+    // The connection is told, then its frames end.
+    let mut told = false;
+    while let Some(frame) = client.attached.frames.recv().await {
+        told |= matches!(&frame, ServerMessage::Notice { message } if message.contains("without input"));
+    }
+    assert!(told);
 }
