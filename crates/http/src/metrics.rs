@@ -14,6 +14,7 @@ use axum::http::{Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
@@ -88,6 +89,16 @@ impl ServiceMetrics {
     /// The registry services add their own metrics to; they get the prefix and `service` label.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Registers a service's own metrics. Each must have a name of its own: a clash is a bug in
+    /// the service, so it panics at start-up rather than hiding a metric.
+    pub fn register_all(&self, collectors: impl IntoIterator<Item = Box<dyn Collector>>) {
+        for collector in collectors {
+            self.registry
+                .register(collector)
+                .expect("metric registered once");
+        }
     }
 
     /// All metrics in the text exposition format 0.0.4.

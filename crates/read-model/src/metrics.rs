@@ -89,13 +89,7 @@ impl ReadModelMetrics {
             Box::new(metrics.backend_up.clone()),
             Box::new(metrics.last_refresh.clone()),
         ];
-        for collector in collectors {
-            metrics
-                .service
-                .registry()
-                .register(collector)
-                .expect("metric registered once");
-        }
+        metrics.service.register_all(collectors);
         metrics
     }
 

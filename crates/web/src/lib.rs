@@ -22,8 +22,11 @@
 //!
 //! A session nobody types into for the idle timeout ends.
 //!
+//! `/metrics` has the `odto_web_` series: sessions active, started, re-attached and refused (by
+//! code), output bytes, replayed and truncated frames, inputs dropped by read-only mode.
+//!
 //! Still to come (see the README's status): the page (xterm.js), keepalive pings, the fallback
-//! view, its metrics, and `odto up` starting it.
+//! view, and `odto up` starting it.
 //!
 //! ```no_run
 //! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
@@ -37,6 +40,7 @@ mod auth;
 mod config;
 mod error;
 mod guard;
+mod metrics;
 pub mod protocol;
 pub mod pty;
 pub mod replay;
@@ -50,7 +54,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use odto_http::ServiceMetrics;
 use tokio::net::TcpListener;
 
 pub use auth::Secret;
@@ -60,6 +63,7 @@ pub use routes::{AppState, router};
 
 use crate::auth::Auth;
 use crate::guard::Cidr;
+use crate::metrics::WebMetrics;
 use crate::pty::Program;
 use crate::session::{SessionSettings, Sessions};
 
@@ -149,7 +153,7 @@ impl Application {
             .map_err(|why| StartError::Config(format!("ODTO_WEB_TRUSTED_PROXIES: {why}")))?;
         let state = AppState {
             sessions: sessions.clone(),
-            metrics: ServiceMetrics::new("web"),
+            metrics: WebMetrics::new(),
             read_model_url: config.read_model.url.clone(),
             client: reqwest::Client::new(),
             allowed_origins: config.allowed_origins.clone().into(),

@@ -17,12 +17,13 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use odto_http::{ApiError, Readiness, ServiceMetrics, instrument};
+use odto_http::{ApiError, Readiness, instrument};
 use serde::Deserialize;
 
 use crate::auth::{Auth, COOKIE_LIFETIME, COOKIE_NAME};
 use crate::error::SessionError;
 use crate::guard::{self, Cidr};
+use crate::metrics::WebMetrics;
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use crate::pty::Size;
 use crate::session::{Attached, Sessions};
@@ -36,7 +37,7 @@ const READ_MODEL_CHECK: Duration = Duration::from_secs(1);
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub sessions: Arc<Sessions>,
-    pub metrics: ServiceMetrics,
+    pub metrics: WebMetrics,
     /// Where the dashboard reads from, for `/readyz`.
     pub read_model_url: String,
     pub client: reqwest::Client,
@@ -57,7 +58,7 @@ struct Login {
 
 /// Every route of the web terminal.
 pub fn router(state: AppState) -> Router {
-    let metrics = state.metrics.clone();
+    let metrics = state.metrics.service.clone();
     let routes = Router::new()
         .route("/ws", get(upgrade))
         .route("/auth", post(login))
@@ -82,6 +83,12 @@ impl Readiness for AppState {
         let up = answered.is_ok_and(|response| response.status().is_success());
         vec![("read-model", up)]
     }
+
+    /// Readiness, and the sessions alive as of this scrape.
+    async fn refresh_metrics(&self) {
+        self.check().await;
+        self.metrics.set_sessions_active(self.sessions.count());
+    }
 }
 
 /// `GET /ws`: the WebSocket of one browser tab, if its page may open it.
@@ -102,9 +109,9 @@ async fn upgrade(
         match allowed {
             Ok(()) => connection(state, socket, client).await,
             Err(ErrorCode::AuthRequired) => {
-                refuse(socket, ErrorCode::AuthRequired, AUTH_HINT).await
+                refuse(&state, socket, ErrorCode::AuthRequired, AUTH_HINT).await
             }
-            Err(code) => refuse(socket, code, "wrong token").await,
+            Err(code) => refuse(&state, socket, code, "wrong token").await,
         }
     })
 }
@@ -141,7 +148,8 @@ const AUTH_HINT: &str = "this web terminal needs its token: send Authorization: 
                          or log in with POST /auth";
 
 /// Answers a connection that may not have a session with `code`, then closes it.
-async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &str) {
+async fn refuse(state: &AppState, mut socket: WebSocket, code: ErrorCode, message: &str) {
+    state.metrics.session_rejected(code);
     let refusal = ServerMessage::Error {
         message: message.to_owned(),
         code,
@@ -161,30 +169,40 @@ async fn connection(state: AppState, mut socket: WebSocket, client: IpAddr) {
         ))),
     };
     match attached {
-        Ok(attached) => serve(socket, attached, state.read_only).await,
+        Ok(attached) => serve(socket, attached, &state).await,
         Err(error) => {
             tracing::info!(%error, "a connection got no session");
-            refuse(socket, error.code(), &error.to_string()).await;
+            refuse(&state, socket, error.code(), &error.to_string()).await;
         }
     }
 }
 
 fn attach(state: &AppState, frame: &str, client: IpAddr) -> Result<Attached, SessionError> {
     match ClientMessage::parse(frame).map_err(SessionError::FirstFrame)? {
-        ClientMessage::Resize { cols, rows } => state.sessions.create(Size { cols, rows }, client),
+        ClientMessage::Resize { cols, rows } => {
+            let attached = state.sessions.create(Size { cols, rows }, client)?;
+            state.metrics.session_started();
+            Ok(attached)
+        }
         ClientMessage::Reconnect {
             session,
             token,
             last_seq,
-        } => state
-            .sessions
-            .reattach(&session, &token, last_seq.unwrap_or(0)),
+        } => {
+            let attached = state
+                .sessions
+                .reattach(&session, &token, last_seq.unwrap_or(0))?;
+            let metrics = &state.metrics;
+            metrics.session_reattached(attached.replayed, attached.truncated);
+            Ok(attached)
+        }
         other => Err(SessionError::FirstFrame(format!("got {other:?}"))),
     }
 }
 
 /// Relays frames until the browser or the session ends the connection.
-async fn serve(mut socket: WebSocket, mut attached: Attached, read_only: bool) {
+async fn serve(mut socket: WebSocket, mut attached: Attached, state: &AppState) {
+    let read_only = state.read_only;
     let session = attached.session.clone();
     loop {
         tokio::select! {
@@ -195,6 +213,9 @@ async fn serve(mut socket: WebSocket, mut attached: Attached, read_only: bool) {
                     break;
                 };
                 let last = matches!(frame, ServerMessage::Error { .. });
+                if let ServerMessage::Output { data, .. } = &frame {
+                    state.metrics.output_sent(data.len());
+                }
                 if socket.send(Message::text(frame.to_frame())).await.is_err() || last {
                     break;
                 }
@@ -208,6 +229,7 @@ async fn serve(mut socket: WebSocket, mut attached: Attached, read_only: bool) {
                 };
                 let reply = match ClientMessage::parse(text.as_str()) {
                     Ok(ClientMessage::Input { data }) if read_only && !guard::read_only_allows(&data) => {
+                        state.metrics.read_only_dropped();
                         Some(ServerMessage::Notice {
                             message: "read-only: only navigation keys work here".into(),
                         })

@@ -92,6 +92,9 @@ pub struct Attached {
     pub frames: mpsc::Receiver<ServerMessage>,
     /// Which attachment this is, for [`Session::detach`].
     pub attachment: u64,
+    /// Frames sent again to this connection, and frames it missed that were gone.
+    pub replayed: u64,
+    pub truncated: u64,
 }
 
 impl Sessions {
@@ -146,6 +149,8 @@ impl Sessions {
             session,
             frames,
             attachment: 0,
+            replayed: 0,
+            truncated: 0,
         })
     }
 
@@ -167,8 +172,10 @@ impl Sessions {
             session_id: session.id.clone(),
             reconnect_token: state.token.clone(),
         }];
+        let (mut replayed, mut truncated) = (0, 0);
         match state.replay.after(last_seq) {
             Missed::Frames(frames) => {
+                replayed = frames.len() as u64;
                 messages.push(ServerMessage::ReplayBegin {
                     from_seq: last_seq + 1,
                 });
@@ -181,6 +188,7 @@ impl Sessions {
                 });
             }
             Missed::Truncated { frames_dropped } => {
+                truncated = frames_dropped;
                 messages.push(ServerMessage::BufferTruncated { frames_dropped });
                 messages.push(ServerMessage::Output {
                     data: snapshot(&state.screen),
@@ -202,6 +210,8 @@ impl Sessions {
             session,
             frames,
             attachment,
+            replayed,
+            truncated,
         })
     }
 

@@ -132,15 +132,13 @@ impl Tab {
     }
 }
 
-#[tokio::test]
-async fn a_dropped_connection_reattaches_to_the_same_dashboard() {
-    let (addr, _stop) = start().await;
-    let mut socket = connect(&addr).await;
-    send(&mut socket, &ClientMessage::Resize { cols: 80, rows: 24 }).await;
+/// A new session in a tab, its dashboard on screen; with its id and reconnect token.
+async fn open_tab(addr: &str) -> (Tab, String, String) {
+    let mut socket = connect(addr).await;
     let ServerMessage::Session {
         session_id,
         reconnect_token,
-    } = next(&mut socket).await
+    } = open_session(&mut socket).await
     else {
         panic!("the first frame is not session");
     };
@@ -151,6 +149,13 @@ async fn a_dropped_connection_reattaches_to_the_same_dashboard() {
     };
     tab.until("the dashboard", |s| s.contents().contains("unreachable"))
         .await;
+    (tab, session_id, reconnect_token)
+}
+
+#[tokio::test]
+async fn a_dropped_connection_reattaches_to_the_same_dashboard() {
+    let (addr, _stop) = start().await;
+    let (mut tab, session_id, reconnect_token) = open_tab(&addr).await;
     send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
     tab.until("the help", |s| s.contents().contains("this help"))
         .await;
@@ -428,4 +433,54 @@ async fn with_a_token_only_its_bearers_and_logged_in_pages_get_a_session() {
         open_session(&mut page).await,
         ServerMessage::Session { .. }
     ));
+}
+
+#[tokio::test]
+async fn metrics_count_sessions_reattaches_refusals_and_output() {
+    let (addr, _stop) = start().await;
+    let (tab, session_id, reconnect_token) = open_tab(&addr).await;
+    drop(tab);
+    let mut again = connect(&addr).await;
+    let reconnect = ClientMessage::Reconnect {
+        session: session_id,
+        token: reconnect_token,
+        last_seq: Some(0),
+    };
+    send(&mut again, &reconnect).await;
+    assert!(matches!(
+        next(&mut again).await,
+        ServerMessage::Reconnected { .. }
+    ));
+    let mut spent = connect(&addr).await;
+    send(&mut spent, &reconnect).await;
+    assert_eq!(
+        refused_with(&next(&mut spent).await),
+        Some(ErrorCode::InvalidToken)
+    );
+
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find(|line| line.starts_with(series))
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+    };
+    assert_eq!(value("odto_web_sessions_active"), 1.0);
+    assert_eq!(value("odto_web_sessions_started_total"), 1.0);
+    assert_eq!(value("odto_web_sessions_reattached_total"), 1.0);
+    assert_eq!(
+        value("odto_web_sessions_rejected_total{code=\"INVALID_TOKEN\""),
+        1.0
+    );
+    assert!(value("odto_web_output_bytes_total") > 0.0);
+    assert!(
+        value("odto_web_truncated_frames_total") > 0.0,
+        "last_seq 0: the whole screen"
+    );
 }
