@@ -56,6 +56,12 @@ pub struct WebConfig {
     #[arg(long, env = "ODTO_WEB_IDLE_TIMEOUT_SECS", default_value_t = 1800)]
     pub idle_timeout_secs: u64,
 
+    /// Seconds between pings to each connection; one that answers nothing for two of them is
+    /// dropped (its session waits for a reconnect).
+    #[arg(long, env = "ODTO_WEB_KEEPALIVE_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub keepalive_secs: u64,
+
     /// Most sessions one client may hold at once.
     #[arg(long, env = "ODTO_WEB_PER_CLIENT_CAP", default_value_t = 5)]
     pub per_client_cap: usize,
@@ -87,6 +93,7 @@ impl WebConfig {
             trusted_proxies: Vec::new(),
             token: None,
             idle_timeout_secs: 1800,
+            keepalive_secs: 30,
         }
     }
 

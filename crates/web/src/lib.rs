@@ -20,13 +20,14 @@
 //! navigation keys through; caps bound the sessions per client (the TCP peer, or
 //! `X-Forwarded-For` from a trusted proxy) and in all.
 //!
-//! A session nobody types into for the idle timeout ends.
+//! A session nobody types into for the idle timeout ends; a connection that answers no ping for
+//! two keepalive intervals is dropped (its session waits for a reconnect).
 //!
 //! `/metrics` has the `odto_web_` series: sessions active, started, re-attached and refused (by
 //! code), output bytes, replayed and truncated frames, inputs dropped by read-only mode.
 //!
-//! Still to come (see the README's status): the page (xterm.js), keepalive pings, the fallback
-//! view, and `odto up` starting it.
+//! Still to come (see the README's status): the page (xterm.js), the fallback view, and `odto up`
+//! starting it.
 //!
 //! ```no_run
 //! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
@@ -160,6 +161,7 @@ impl Application {
             read_only: config.read_only,
             trusted_proxies: trusted_proxies.into(),
             auth: Arc::new(Auth::new(config.token.clone())),
+            keepalive: Duration::from_secs(config.keepalive_secs.max(1)),
         };
         Ok(Self {
             listener,

@@ -5,11 +5,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -47,6 +48,8 @@ pub struct AppState {
     pub read_only: bool,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[Cidr]>,
+    /// How often a connection is pinged; one silent for two intervals is dropped.
+    pub keepalive: Duration,
     pub auth: Arc<Auth>,
 }
 
@@ -204,8 +207,22 @@ fn attach(state: &AppState, frame: &str, client: IpAddr) -> Result<Attached, Ses
 async fn serve(mut socket: WebSocket, mut attached: Attached, state: &AppState) {
     let read_only = state.read_only;
     let session = attached.session.clone();
+    let mut keepalive = tokio::time::interval(state.keepalive);
+    keepalive.tick().await;
+    let mut heard = Instant::now();
     loop {
         tokio::select! {
+            _ = keepalive.tick() => {
+                // Two intervals without a frame (pongs included): the peer is gone, though its
+                // TCP connection may never say so. The session waits for a reconnect.
+                if heard.elapsed() >= state.keepalive * 2 {
+                    tracing::info!(session = %session.id(), "no answer to pings; dropping the connection");
+                    break;
+                }
+                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                    break;
+                }
+            }
             frame = attached.frames.recv() => {
                 let Some(frame) = frame else {
                     // Detached by the session (this client fell too far behind): it reconnects
@@ -221,6 +238,7 @@ async fn serve(mut socket: WebSocket, mut attached: Attached, state: &AppState) 
                 }
             }
             incoming = socket.recv() => {
+                heard = Instant::now();
                 let text = match incoming {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,

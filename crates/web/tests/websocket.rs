@@ -132,6 +132,23 @@ impl Tab {
     }
 }
 
+/// The web terminal's `/metrics`.
+async fn scrape(addr: &str) -> String {
+    let response = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
+/// The value of the first series of `text` that starts with `series`.
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find(|line| line.starts_with(series))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+}
+
 /// A new session in a tab, its dashboard on screen; with its id and reconnect token.
 async fn open_tab(addr: &str) -> (Tab, String, String) {
     let mut socket = connect(addr).await;
@@ -458,19 +475,8 @@ async fn metrics_count_sessions_reattaches_refusals_and_output() {
         Some(ErrorCode::InvalidToken)
     );
 
-    let text = reqwest::get(format!("http://{addr}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |series: &str| -> f64 {
-        text.lines()
-            .find(|line| line.starts_with(series))
-            .and_then(|line| line.rsplit(' ').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
-    };
+    let text = scrape(&addr).await;
+    let value = |series: &str| metric(&text, series);
     assert_eq!(value("odto_web_sessions_active"), 1.0);
     assert_eq!(value("odto_web_sessions_started_total"), 1.0);
     assert_eq!(value("odto_web_sessions_reattached_total"), 1.0);
@@ -483,4 +489,32 @@ async fn metrics_count_sessions_reattaches_refusals_and_output() {
         value("odto_web_truncated_frames_total") > 0.0,
         "last_seq 0: the whole screen"
     );
+}
+
+#[tokio::test]
+async fn a_connection_that_answers_no_ping_is_dropped_and_its_session_ends_after_the_grace() {
+    let (addr, _stop) = start_with(|config| {
+        config.keepalive_secs = 1;
+        config.grace_secs = 1;
+    })
+    .await;
+    let active = || async { metric(&scrape(&addr).await, "odto_web_sessions_active") };
+    // A client that stops reading: it never answers the server's pings.
+    let mut silent = connect(&addr).await;
+    assert!(matches!(
+        open_session(&mut silent).await,
+        ServerMessage::Session { .. }
+    ));
+    assert_eq!(active().await, 1.0);
+
+    // Two silent keepalive intervals, the grace period and a reap later, the session is gone.
+    let deadline = Instant::now() + SOON;
+    while active().await != 0.0 {
+        assert!(
+            Instant::now() < deadline,
+            "the silent connection kept its session"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(silent);
 }
