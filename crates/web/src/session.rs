@@ -224,23 +224,24 @@ impl Sessions {
             idle_timeout,
             ..
         } = self.settings;
-        let mut live = lock(&self.live);
-        let before = live.len();
-        live.retain(|_, session| {
-            let mut state = lock(&session.state);
-            let gone = state
-                .detached_since
-                .is_some_and(|since| now.duration_since(since) >= grace);
-            let idle = now.duration_since(state.active_at) >= idle_timeout;
-            if idle && let Some((_, client)) = state.client.take() {
-                let seconds = idle_timeout.as_secs();
-                let _ = client.try_send(ServerMessage::Notice {
-                    message: format!("the session ended after {seconds} s without input"),
-                });
-            }
-            !(gone || idle)
-        });
-        before - live.len()
+        // Taken out under the lock, dropped (which stops their dashboards) after it.
+        let ended: Vec<_> = lock(&self.live)
+            .extract_if(|_, session| {
+                let mut state = lock(&session.state);
+                let gone = state
+                    .detached_since
+                    .is_some_and(|since| now.duration_since(since) >= grace);
+                let idle = now.duration_since(state.active_at) >= idle_timeout;
+                if idle && let Some((_, client)) = state.client.take() {
+                    let seconds = idle_timeout.as_secs();
+                    let _ = client.try_send(ServerMessage::Notice {
+                        message: format!("the session ended after {seconds} s without input"),
+                    });
+                }
+                gone || idle
+            })
+            .collect();
+        ended.len()
     }
 
     /// Sessions alive (attached or within their grace period).
