@@ -174,7 +174,7 @@ impl Dashboard {
     }
 
     fn open(&mut self, url: String) {
-        match browser::open(&url, self.config.read_only) {
+        match browser::open(&url, self.config.server_mode) {
             Opening::Shown(reason) => self
                 .state
                 .notify(format!("open {url} in your browser ({reason})"), false),

@@ -25,8 +25,11 @@ pub struct DashboardConfig {
     /// Whether `L` may start `odto up --no-dashboard` when no stack answers. Off when the
     /// stack runs in the same process (`odto up`) and in server mode.
     pub allow_launcher: bool,
-    /// No destructive keys (no new task, no retry): server mode, for the web terminal.
+    /// No destructive keys (no new task, no retry): the web terminal's read-only mode.
     pub read_only: bool,
+    /// Runs for someone elsewhere (the web terminal): web UIs are shown as addresses, never
+    /// opened in a browser on this machine.
+    pub server_mode: bool,
     /// The `odto` binary the launcher starts; `None`: next to this executable, else on PATH.
     pub odto_binary: Option<PathBuf>,
 }
@@ -40,6 +43,7 @@ impl Default for DashboardConfig {
             request_timeout: Duration::from_millis(2_000),
             allow_launcher: true,
             read_only: false,
+            server_mode: false,
             odto_binary: None,
         }
     }
@@ -103,11 +107,17 @@ pub struct Options {
     #[arg(long, env = "ODTO_DASHBOARD_TIMEOUT_MS", default_value_t = 2_000,
           value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub request_timeout_ms: u64,
-    /// Server mode (set by the web terminal): no launcher, no new task, no retry. The variable
-    /// turns it on with any value but 0, false, no, off or empty.
+    /// Server mode (set by the web terminal): no launcher, and web UIs are shown as addresses
+    /// rather than opened in this machine's browser. The variable turns it on with any value
+    /// but 0, false, no, off or empty.
     #[arg(long, env = "ODTO_DASHBOARD_SERVER_MODE",
           value_parser = clap::builder::FalseyValueParser::new())]
     pub server_mode: bool,
+    /// No new task and no retry (the web terminal's read-only mode sets it). Same values as
+    /// server mode.
+    #[arg(long, env = "ODTO_DASHBOARD_READ_ONLY",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub read_only: bool,
     /// Log file. Default: $XDG_STATE_HOME/odto/dashboard.log (~/.local/state/odto/…).
     #[arg(long, env = "ODTO_DASHBOARD_LOG")]
     pub log_file: Option<PathBuf>,
@@ -127,7 +137,8 @@ impl Options {
             refresh: Duration::from_millis(self.refresh_ms),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             allow_launcher: !self.server_mode,
-            read_only: self.server_mode,
+            read_only: self.read_only,
+            server_mode: self.server_mode,
             odto_binary: self.odto_bin.clone(),
         }
     }
@@ -138,17 +149,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn server_mode_turns_off_the_launcher_and_destructive_keys() {
+    fn server_mode_turns_off_the_launcher_and_read_only_the_destructive_keys() {
         let cli =
             Cli::try_parse_from(["odd-dashboard", "--server-mode", "--refresh-ms", "250"]).unwrap();
         let config = cli.options.config();
-        assert!(!config.allow_launcher && config.read_only);
+        assert!(!config.allow_launcher && config.server_mode && !config.read_only);
         assert_eq!(config.refresh, Duration::from_millis(250));
+        let cli = Cli::try_parse_from(["odd-dashboard", "--server-mode", "--read-only"]).unwrap();
+        assert!(cli.options.config().read_only);
         let normal = Cli::try_parse_from(["odd-dashboard"])
             .unwrap()
             .options
             .config();
-        assert!(normal.allow_launcher && !normal.read_only);
+        assert!(normal.allow_launcher && !normal.read_only && !normal.server_mode);
     }
 
     #[test]

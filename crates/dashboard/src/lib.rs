@@ -28,6 +28,7 @@ pub mod event;
 pub mod launcher;
 pub mod logging;
 pub mod poller;
+pub mod program;
 pub mod state;
 mod terminal;
 pub mod ui;

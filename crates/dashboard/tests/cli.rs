@@ -89,6 +89,7 @@ fn help_lists_every_flag_with_its_environment_twin() {
         ("--refresh-ms", "ODTO_DASHBOARD_REFRESH_MS"),
         ("--request-timeout-ms", "ODTO_DASHBOARD_TIMEOUT_MS"),
         ("--server-mode", "ODTO_DASHBOARD_SERVER_MODE"),
+        ("--read-only", "ODTO_DASHBOARD_READ_ONLY"),
         ("--log-file", "ODTO_DASHBOARD_LOG"),
         ("--odto-bin", "ODTO_BIN"),
     ] {

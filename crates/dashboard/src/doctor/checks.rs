@@ -138,6 +138,26 @@ pub fn host_port(url: &str, default_port: u16) -> Option<(String, u16)> {
     Some((host.trim_matches(['[', ']']).to_owned(), port))
 }
 
+/// The dashboard the web terminal runs in its terminals: the one `ODTO_WEB_DASHBOARD_BIN`
+/// names, which must exist, or else this program, which is one (`odd-dashboard`, or `odto`
+/// with its built-in `odto dashboard`).
+pub fn web_dashboard(named: Option<&str>) -> Check {
+    let what = "web terminal's dashboard";
+    match named {
+        Some(path) if Path::new(path).is_file() => Check::pass(what, path),
+        Some(path) => Check::fail(
+            what,
+            format!("ODTO_WEB_DASHBOARD_BIN={path} is not a file"),
+            "point ODTO_WEB_DASHBOARD_BIN at odd-dashboard, or unset it to use the one next to odto",
+        ),
+        None => {
+            let this = std::env::current_exe()
+                .map_or_else(|_| "this program".into(), |path| path.display().to_string());
+            Check::pass(what, format!("{this} (ODTO_WEB_DASHBOARD_BIN unset)"))
+        }
+    }
+}
+
 /// A command on PATH.
 pub fn command(name: &str, tool: Tool, os: Os) -> Check {
     let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
@@ -175,5 +195,18 @@ mod tests {
         assert!(check.fix.unwrap().contains("ODTO_GATEWAY_LISTEN"));
         drop(taken);
         assert!(free_port("gateway", port, "ODTO_GATEWAY_LISTEN").ok);
+    }
+
+    #[test]
+    fn a_named_web_dashboard_must_exist() {
+        let missing = web_dashboard(Some("/nonexistent/odd-dashboard"));
+        assert!(!missing.ok, "{missing:?}");
+        assert!(
+            missing.found.contains("ODTO_WEB_DASHBOARD_BIN"),
+            "{missing:?}"
+        );
+        let this = std::env::current_exe().unwrap();
+        assert!(web_dashboard(this.to_str()).ok);
+        assert!(web_dashboard(None).ok);
     }
 }

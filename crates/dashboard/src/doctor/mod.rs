@@ -77,6 +77,12 @@ pub fn checks(mode: Mode, env: &Environment, os: Os) -> Vec<Check> {
                     listen("ODTO_METRICS_ENGINE_LISTEN", "127.0.0.1:9102"),
                     "ODTO_METRICS_ENGINE_LISTEN",
                 ),
+                checks::free_port(
+                    "web terminal",
+                    listen("ODTO_WEB_LISTEN", "127.0.0.1:8081"),
+                    "ODTO_WEB_LISTEN",
+                ),
+                checks::web_dashboard((env.var)("ODTO_WEB_DASHBOARD_BIN").as_deref()),
             ]
         }
         Mode::Distributed => vec![
@@ -96,6 +102,7 @@ pub fn checks(mode: Mode, env: &Environment, os: Os) -> Vec<Check> {
                 os,
             ),
             checks::reachable("Redis", env.backends.redis_url(), 6379, Tool::Redis, os),
+            checks::web_dashboard((env.var)("ODTO_WEB_DASHBOARD_BIN").as_deref()),
         ],
         Mode::Cluster => vec![
             checks::command("docker", Tool::Docker, os),

@@ -93,7 +93,7 @@ fn launcher_key(state: &mut State, key: KeyEvent) -> Option<Action> {
 fn shared_key(state: &mut State, key: KeyEvent) -> Option<Action> {
     match command(key, false) {
         Some('n') if state.settings.read_only => {
-            state.notify("new tasks are disabled in server mode (read-only)", true);
+            state.notify("new tasks are disabled: this dashboard is read-only", true);
         }
         Some('n') => state.modal = Some(Modal::NewTask(NewTaskForm::default())),
         Some('u') => state.modal = Some(Modal::UiLauncher { selected: 0 }),
@@ -192,7 +192,7 @@ fn dead_letter_key(state: &mut State, key: KeyEvent) -> Option<Action> {
 
 fn retry(state: &mut State, id: String) -> Option<Action> {
     if state.settings.read_only {
-        state.notify("retry is disabled in server mode (read-only)", true);
+        state.notify("retry is disabled: this dashboard is read-only", true);
         return None;
     }
     state.notify(format!("retrying job {id}…"), false);

@@ -88,12 +88,12 @@ fn an_invalid_job_type_is_refused_before_anything_is_sent() {
 }
 
 #[test]
-fn server_mode_refuses_new_tasks_and_retries() {
+fn read_only_refuses_new_tasks_and_retries() {
     let mut state = state(View::Dashboard);
     state.settings.read_only = true;
     assert_eq!(press(&mut state, KeyCode::Char('n')), None);
     assert_eq!(state.modal, None);
-    assert!(state.notice.as_ref().unwrap().text.contains("server mode"));
+    assert!(state.notice.as_ref().unwrap().text.contains("read-only"));
     press(&mut state, KeyCode::Down);
     press(&mut state, KeyCode::Enter);
     let detail = state.detail.as_mut().unwrap();
@@ -103,7 +103,7 @@ fn server_mode_refuses_new_tasks_and_retries() {
         events: vec![],
     });
     assert_eq!(shifted(&mut state, 'T'), None);
-    assert!(state.notice.as_ref().unwrap().text.contains("server mode"));
+    assert!(state.notice.as_ref().unwrap().text.contains("read-only"));
 }
 
 #[test]

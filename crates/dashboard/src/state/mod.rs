@@ -34,7 +34,7 @@ pub struct Settings {
     pub gateway_url: String,
     /// `L` may start a local stack.
     pub allow_launcher: bool,
-    /// No destructive keys: no new task, no retry (server mode, for the web terminal).
+    /// No destructive keys: no new task, no retry (the web terminal's read-only mode).
     pub read_only: bool,
     /// Shown in the help bar.
     pub version: String,

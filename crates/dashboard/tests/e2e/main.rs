@@ -173,7 +173,7 @@ fn l_on_the_launcher_starts_a_stack_in_the_background_and_the_dashboard_follows_
     let command = format!(
         "exec env XDG_DATA_HOME={dir} XDG_STATE_HOME={dir} ODTO_BIN={odto} \
          ODTO_PROCESSOR_LISTEN=127.0.0.1:{processor} ODTO_METRICS_ENGINE_LISTEN=127.0.0.1:{engine} \
-         {DASHBOARD} --read-model-url http://127.0.0.1:{read_model} --gateway-url http://127.0.0.1:{gateway} \
+         ODTO_NO_WEB=true {DASHBOARD} --read-model-url http://127.0.0.1:{read_model} --gateway-url http://127.0.0.1:{gateway} \
          --log-file {dir}/dash.log",
         dir = dir.path().display(),
         odto = odto.display(),

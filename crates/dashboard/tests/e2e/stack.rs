@@ -50,7 +50,7 @@ impl Stack {
             command.env_remove(name);
         }
         let child = command
-            .args(["up", "--no-dashboard", "--data-dir"])
+            .args(["up", "--no-dashboard", "--no-web", "--data-dir"])
             .arg(data_dir)
             .args(["--gateway-listen", &address(ports.gateway)])
             .args(["--read-model-listen", &address(ports.read_model)])
