@@ -30,9 +30,13 @@ pub enum Command {
     MetricsEngine(odto_metrics_engine::EngineConfig),
     /// Run the read model: the read API of every UI (default port 8080).
     ReadModel(odto_read_model::ReadModelConfig),
-    /// Run the web terminal: the dashboard in a PTY per session, over a WebSocket at /ws
-    /// (default port 8081; the page is still to come).
+    /// Run the web terminal: the dashboard in the browser, a PTY per session streamed over a
+    /// WebSocket (default port 8081).
     Web(odto_web::WebConfig),
+    /// Run the terminal dashboard, as `odd-dashboard` does (`odto dashboard --help`, `odto
+    /// dashboard doctor`); the web terminal runs it when no `odd-dashboard` is installed.
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Dashboard(DashboardArgs),
     /// Rebuild the live statistics from the event store, then print them.
     Reconcile(odto_settings::BackendSettings),
     /// Check JSON files against a contract schema; exit 1 if any file is invalid.
@@ -41,6 +45,13 @@ pub enum Command {
     Submit(crate::client::SubmitArgs),
     /// Load a running stack with N jobs; report throughput, completion latency and lost jobs.
     Bench(crate::client::BenchArgs),
+}
+
+/// `odto dashboard`'s arguments: `odd-dashboard`'s, untouched.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

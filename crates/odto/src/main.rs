@@ -43,8 +43,13 @@ fn main() -> ExitCode {
             app.run_until_stopped(odto_http::shutdown_signal()).await?;
             Ok(())
         }),
+        Command::Dashboard(args) => {
+            let program = std::iter::once("odto dashboard".into()).chain(args.args);
+            odd_dashboard::program::main(odd_dashboard::Cli::parse_from(program))
+        }
         Command::Web(config) => serve(&cli.log, async move {
-            let app = odto_web::Application::build(config).await?;
+            let backends = odto_web::WebBackends::open_or_this_program(&config, "dashboard")?;
+            let app = odto_web::Application::build_with(config, backends).await?;
             tracing::info!(addr = %app.local_addr(), "web terminal listening");
             app.run_until_stopped(odto_http::shutdown_signal()).await?;
             Ok(())

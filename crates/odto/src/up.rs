@@ -129,5 +129,8 @@ fn print_access_points(addresses: &Addresses) {
         "  metrics engine  http://{}/metrics",
         addresses.metrics_engine
     );
+    if let Some(web) = addresses.web {
+        eprintln!("  web terminal    http://{web}/      the dashboard in the browser");
+    }
     eprintln!("Submit a job:  odto submit --type demo");
 }

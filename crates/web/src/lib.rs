@@ -42,6 +42,7 @@ mod config;
 mod error;
 mod guard;
 mod metrics;
+mod page;
 pub mod protocol;
 pub mod pty;
 pub mod replay;
@@ -49,6 +50,7 @@ mod routes;
 pub mod session;
 pub mod utf8;
 
+use std::ffi::OsString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -71,10 +73,13 @@ use crate::session::{SessionSettings, Sessions};
 /// How often sessions past their grace period are ended.
 const REAP_EVERY: Duration = Duration::from_secs(1);
 
-/// What the web terminal runs on: the dashboard binary, found.
+/// What the web terminal runs on: the dashboard, found.
 #[derive(Debug, Clone)]
 pub struct WebBackends {
+    /// The dashboard's binary.
     pub dashboard: PathBuf,
+    /// Arguments before the dashboard's own (`dashboard` when it is `odto dashboard`).
+    pub dashboard_command: Vec<OsString>,
 }
 
 impl WebBackends {
@@ -88,7 +93,29 @@ impl WebBackends {
         if !dashboard.is_file() {
             return Err(StartError::NoDashboard(dashboard));
         }
-        Ok(Self { dashboard })
+        Ok(Self {
+            dashboard,
+            dashboard_command: Vec::new(),
+        })
+    }
+
+    /// Like [`WebBackends::open`], but when no binary is named and none is next to this
+    /// program, this program run with `subcommand`: `odto` has the dashboard built in (`odto
+    /// dashboard`), so `cargo run -p odto -- up` gives the browser view without building
+    /// `odd-dashboard` too.
+    pub fn open_or_this_program(config: &WebConfig, subcommand: &str) -> Result<Self, StartError> {
+        match Self::open(config) {
+            Err(StartError::NoDashboard(_)) if config.dashboard_bin.is_none() => {
+                let this = std::env::current_exe().map_err(|error| {
+                    StartError::Config(format!("cannot find this program's path: {error}"))
+                })?;
+                Ok(Self {
+                    dashboard: this,
+                    dashboard_command: vec![subcommand.into()],
+                })
+            }
+            found => found,
+        }
     }
 }
 
@@ -124,15 +151,24 @@ impl Application {
                     addr: config.listen,
                     source,
                 })?;
+        let mut args = backends.dashboard_command;
+        args.extend(
+            [
+                "--server-mode",
+                "--read-model-url",
+                &config.read_model.url,
+                "--gateway-url",
+                &config.gateway.url,
+            ]
+            .map(OsString::from),
+        );
+        if config.read_only {
+            // Refused here as well as filtered at the socket.
+            args.push("--read-only".into());
+        }
         let program = Program {
             path: backends.dashboard,
-            args: vec![
-                "--server-mode".into(),
-                "--read-model-url".into(),
-                config.read_model.url.clone().into(),
-                "--gateway-url".into(),
-                config.gateway.url.clone().into(),
-            ],
+            args,
             env: Vec::new(),
         };
         let sessions = Sessions::new(SessionSettings {
