@@ -25,6 +25,7 @@ use crate::auth::{Auth, COOKIE_LIFETIME, COOKIE_NAME};
 use crate::error::SessionError;
 use crate::guard::{self, Cidr};
 use crate::metrics::WebMetrics;
+use crate::page;
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use crate::pty::Size;
 use crate::session::{Attached, Sessions};
@@ -65,6 +66,10 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/ws", get(upgrade))
         .route("/auth", post(login))
+        .route("/", get(page::index))
+        .route("/app.js", get(page::script))
+        .route("/app.css", get(page::stylesheet))
+        .route("/summary", get(page::summary))
         .with_state(state.clone())
         .merge(odto_http::probes_route(
             "web",
@@ -144,6 +149,16 @@ async fn login(
             }
             response
         }
+    }
+}
+
+/// The answer to a plain request (not the WebSocket) without the right token.
+pub(crate) fn auth_refusal(code: ErrorCode) -> ApiError {
+    match code {
+        ErrorCode::AuthRequired => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "auth_required", AUTH_HINT)
+        }
+        _ => ApiError::new(StatusCode::UNAUTHORIZED, "auth_failed", "wrong token"),
     }
 }
 
