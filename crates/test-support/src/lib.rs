@@ -2,10 +2,12 @@
 //! prefix so tests run in parallel against the real services, and none of them skips when a
 //! service is missing: it fails and says how to start it.
 
+mod browser;
 mod postgres;
 mod proxy;
 mod rabbitmq;
 
+pub use browser::browser_script;
 pub use postgres::TestDatabase;
 pub use proxy::TcpProxy;
 pub use rabbitmq::{TestVhost, get_messages};

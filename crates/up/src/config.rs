@@ -36,6 +36,20 @@ pub struct UpConfig {
     )]
     pub metrics_engine_listen: SocketAddr,
 
+    /// Address of the web terminal: the dashboard in the browser.
+    #[arg(long, env = "ODTO_WEB_LISTEN", default_value = "127.0.0.1:8081")]
+    pub web_listen: SocketAddr,
+
+    /// Run without the web terminal.
+    #[arg(long, env = "ODTO_NO_WEB",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_web: bool,
+
+    /// The dashboard the web terminal runs [default: the `odd-dashboard` next to this program,
+    /// else this program's own (`odto dashboard`)].
+    #[arg(long, env = "ODTO_WEB_DASHBOARD_BIN")]
+    pub dashboard_bin: Option<PathBuf>,
+
     /// Jobs run at once.
     #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 512)]
     pub processor_concurrency: usize,
@@ -68,6 +82,11 @@ impl UpConfig {
             read_model_listen: any_port,
             processor_listen: any_port,
             metrics_engine_listen: any_port,
+            web_listen: any_port,
+            // A test's own program has no dashboard in it; tests that want the web terminal
+            // name one.
+            no_web: true,
+            dashboard_bin: None,
             processor_concurrency: 64,
             backends: BackendSettings::local(),
             durability: Durability::Normal,

@@ -7,7 +7,7 @@ use odto_gateway::GatewayBackends;
 use odto_metrics_engine::{EngineBackends, EventSinks};
 use odto_processor::ProcessorBackends;
 use odto_read_model::ReadModelBackends;
-use odto_settings::ReadModelUrl;
+use odto_settings::{GatewayUrl, ReadModelUrl};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +22,8 @@ pub struct Addresses {
     pub read_model: SocketAddr,
     pub processor: SocketAddr,
     pub metrics_engine: SocketAddr,
+    /// `None` when the web terminal is off.
+    pub web: Option<SocketAddr>,
 }
 
 /// Every service of the observatory, running in this process.
@@ -44,9 +46,9 @@ struct Service {
 }
 
 impl Stack {
-    /// Opens the backends and starts the metrics engine, the processor, the read model and the
-    /// gateway (last, so that jobs are accepted only once the rest runs). `progress` hears each
-    /// step, for people watching the start.
+    /// Opens the backends and starts the metrics engine, the processor, the read model, the
+    /// gateway (so that jobs are accepted only once the rest runs) and, unless it is off, the
+    /// web terminal. `progress` hears each step, for people watching the start.
     pub async fn start(config: &UpConfig, progress: &dyn Fn(&str)) -> Result<Self, UpError> {
         let lock = if Backends::uses_data_dir(config) {
             progress(&format!("data directory {}", config.data_dir.display()));
@@ -65,6 +67,7 @@ impl Stack {
                 read_model: config.read_model_listen,
                 processor: config.processor_listen,
                 metrics_engine: config.metrics_engine_listen,
+                web: None,
             },
             backends,
             services: Vec::new(),
@@ -140,6 +143,21 @@ impl Stack {
         self.addresses.gateway = gateway.local_addr();
         self.spawn("gateway", |stop| gateway.run_until_stopped(stop));
         progress("gateway started");
+
+        if let Some(mut web) = settings.web {
+            // The addresses bound, which differ from those asked for when a port was 0.
+            web.read_model = ReadModelUrl::new(format!("http://{}", self.addresses.read_model));
+            web.gateway = GatewayUrl::new(format!("http://{}", self.addresses.gateway));
+            // `odto up` is `odto`, whose own `dashboard` command is the fallback dashboard.
+            let dashboard = odto_web::WebBackends::open_or_this_program(&web, "dashboard")
+                .map_err(|e| UpError::service("web terminal", e))?;
+            let web = odto_web::Application::build_with(web, dashboard)
+                .await
+                .map_err(|e| UpError::service("web terminal", e))?;
+            self.addresses.web = Some(web.local_addr());
+            self.spawn("web terminal", |stop| web.run_until_stopped(stop));
+            progress("web terminal started");
+        }
         Ok(())
     }
 
@@ -178,8 +196,8 @@ impl Stack {
         self.failed.cancelled().await;
     }
 
-    /// Stops the services one by one (gateway, read model, processor, metrics engine), each
-    /// gracefully, then closes the bus.
+    /// Stops the services one by one (web terminal, gateway, read model, processor, metrics
+    /// engine), each gracefully, then closes the bus.
     pub async fn stop(self) {
         for service in self.services {
             service.stop.cancel();
@@ -204,6 +222,8 @@ struct ServiceSettings {
     processor: odto_processor::ProcessorConfig,
     engine: odto_metrics_engine::EngineConfig,
     read_model: odto_read_model::ReadModelConfig,
+    /// `None` when the web terminal is off.
+    web: Option<odto_web::WebConfig>,
 }
 
 impl ServiceSettings {
@@ -222,7 +242,16 @@ impl ServiceSettings {
         processor.backends = config.backends.clone();
         engine.backends = config.backends.clone();
         read_model.backends = config.backends.clone();
+        let web = if config.no_web {
+            None
+        } else {
+            let mut web: odto_web::WebConfig = from_env()?;
+            web.listen = config.web_listen;
+            web.dashboard_bin = config.dashboard_bin.clone();
+            Some(web)
+        };
         Ok(Self {
+            web,
             gateway,
             processor,
             engine,

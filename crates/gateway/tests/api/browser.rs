@@ -9,22 +9,8 @@ use crate::harness::spawn_gateway;
 
 fn browser_check_script() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
-    let ready = dir.join("node_modules/playwright-core").is_dir()
-        && PathBuf::from(std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into())).exists()
-        && Command::new("node")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if ready {
-        return Some(dir.join("check-docs.mjs"));
-    }
-    let why = "needs node, /usr/bin/chromium and `npm ci` in tests/browser";
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "browser check cannot run: {why}"
-    );
-    eprintln!("SKIPPED swagger_ui_renders_in_a_browser_without_leaving_the_machine: {why}");
-    None
+    let test = "swagger_ui_renders_in_a_browser_without_leaving_the_machine";
+    odto_test_support::browser_script(&dir, "check-docs.mjs", test)
 }
 
 #[tokio::test]

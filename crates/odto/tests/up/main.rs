@@ -1,5 +1,9 @@
 //! `odto up` as a user runs it: the real binary, on embedded backends in a temporary data
-//! directory, with nothing else running.
+//! directory, with nothing else running. `web`: its web terminal, over a real
+//! WebSocket; `browser`: the web terminal's page in a real Chromium.
+
+mod browser;
+mod web;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -13,7 +17,11 @@ struct Up {
     child: Child,
     gateway: String,
     read_model: String,
-    /// Everything it wrote to stderr so far (for failure messages).
+    /// The web terminal's address (`host:port`).
+    web: String,
+    /// What it wrote to stderr up to its access points.
+    startup: Vec<String>,
+    /// What it writes to stderr after them.
     output: mpsc::Receiver<String>,
 }
 
@@ -31,6 +39,7 @@ fn command(data_dir: &std::path::Path) -> Command {
         "--read-model-listen",
         "--processor-listen",
         "--metrics-engine-listen",
+        "--web-listen",
     ] {
         command.args([flag, "127.0.0.1:0"]);
     }
@@ -47,7 +56,12 @@ fn command(data_dir: &std::path::Path) -> Command {
 
 /// Starts `odto up` and waits until it reports its access points.
 fn start(data_dir: &std::path::Path) -> Up {
-    let mut child = command(data_dir).spawn().expect("odto up starts");
+    start_command(command(data_dir))
+}
+
+/// Starts `command`, an `odto up`, and waits until it reports its access points.
+fn start_command(mut command: Command) -> Up {
+    let mut child = command.spawn().expect("odto up starts");
     let stderr = child.stderr.take().expect("piped stderr");
     let (lines, output) = mpsc::channel();
     std::thread::spawn(move || {
@@ -61,11 +75,13 @@ fn start(data_dir: &std::path::Path) -> Up {
         child,
         gateway: String::new(),
         read_model: String::new(),
+        web: String::new(),
+        startup: Vec::new(),
         output,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
-    while up.gateway.is_empty() || up.read_model.is_empty() {
+    while up.gateway.is_empty() || up.read_model.is_empty() || up.web.is_empty() {
         let left = deadline.saturating_duration_since(Instant::now());
         let line = up
             .output
@@ -75,9 +91,15 @@ fn start(data_dir: &std::path::Path) -> Up {
             up.gateway = url;
         } else if let Some(url) = access_point(&line, "read model") {
             up.read_model = url;
+        } else if let Some(url) = access_point(&line, "web terminal") {
+            up.web = url
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_owned();
         }
         seen.push(line);
     }
+    up.startup = seen;
     up
 }
 
