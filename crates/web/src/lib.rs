@@ -14,6 +14,8 @@
 //!   [`pty::Terminal`].
 //! - [`replay`] and [`utf8`]: the bounded buffer of numbered frames, and PTY bytes turned into
 //!   text frames without splitting a character.
+//! - `page`: the page, xterm.js and its client bundled from `page/` into `assets/` (committed)
+//!   and compiled in; and `/summary`, the read model's figures for the page's fallback view.
 //!
 //! `/ws` refuses pages of other origins (unless allowed) and, with a token configured, clients
 //! without it (a bearer token, or the cookie of `POST /auth`); read-only mode lets only
@@ -25,9 +27,6 @@
 //!
 //! `/metrics` has the `odto_web_` series: sessions active, started, re-attached and refused (by
 //! code), output bytes, replayed and truncated frames, inputs dropped by read-only mode.
-//!
-//! Still to come (see the README's status): the page (xterm.js), the fallback view, and `odto up`
-//! starting it.
 //!
 //! ```no_run
 //! # async fn run(config: odto_web::WebConfig) -> Result<(), Box<dyn std::error::Error>> {
