@@ -240,3 +240,29 @@ impl Application {
         served
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_dashboard_must_exist_and_an_unnamed_one_falls_back_to_this_program() {
+        let missing = PathBuf::from("/nonexistent/odd-dashboard");
+        let mut config = WebConfig::for_tests(missing, "http://127.0.0.1:1", "http://127.0.0.1:1");
+        let named = WebBackends::open_or_this_program(&config, "dashboard");
+        assert!(
+            matches!(named, Err(StartError::NoDashboard(_))),
+            "{named:?}"
+        );
+
+        // Unit tests run from target/<profile>/deps, where no odd-dashboard is.
+        config.dashboard_bin = None;
+        assert!(matches!(
+            WebBackends::open(&config),
+            Err(StartError::NoDashboard(_))
+        ));
+        let builtin = WebBackends::open_or_this_program(&config, "dashboard").unwrap();
+        assert_eq!(builtin.dashboard, std::env::current_exe().unwrap());
+        assert_eq!(builtin.dashboard_command, ["dashboard"]);
+    }
+}
