@@ -166,7 +166,7 @@ impl Application {
             args.push("--read-only".into());
         }
         let program = Program {
-            path: backends.dashboard,
+            path: backends.dashboard.clone(),
             args,
             env: Vec::new(),
         };
@@ -191,6 +191,7 @@ impl Application {
             sessions: sessions.clone(),
             metrics: WebMetrics::new(),
             read_model_url: config.read_model.url.clone(),
+            dashboard: backends.dashboard.clone(),
             client: reqwest::Client::new(),
             allowed_origins: config.allowed_origins.clone().into(),
             read_only: config.read_only,

@@ -42,6 +42,8 @@ pub struct AppState {
     pub metrics: WebMetrics,
     /// Where the dashboard reads from, for `/readyz`.
     pub read_model_url: String,
+    /// The dashboard's binary, for `/readyz` (it may be removed, e.g. by an upgrade).
+    pub dashboard: std::path::PathBuf,
     pub client: reqwest::Client,
     /// Origins besides our own whose pages may open `/ws`.
     pub allowed_origins: Arc<[String]>,
@@ -81,15 +83,15 @@ pub fn router(state: AppState) -> Router {
     instrument(routes, metrics)
 }
 
-/// Ready while the read model answers: without it the dashboard shows nothing. (The dashboard
-/// binary was found at start.)
+/// Ready while the dashboard's binary is there and the read model answers (without it the
+/// dashboard shows nothing).
 #[async_trait]
 impl Readiness for AppState {
     async fn check(&self) -> Vec<(&'static str, bool)> {
         let url = format!("{}/healthz", self.read_model_url);
         let answered = self.client.get(url).timeout(READ_MODEL_CHECK).send().await;
         let up = answered.is_ok_and(|response| response.status().is_success());
-        vec![("read-model", up)]
+        vec![("dashboard", self.dashboard.is_file()), ("read-model", up)]
     }
 
     /// Readiness, and the sessions alive as of this scrape.
