@@ -7,6 +7,8 @@ import { forgetSession, storeSession, storedSession } from './stored-session.js'
 const PING_EVERY_MS = 25_000;
 // A socket silent this long is dead even if the browser has not noticed (e.g. after sleep).
 const SILENT_LIMIT_MS = 2 * PING_EVERY_MS + 10_000;
+// How long a held socket has to answer when the tab comes back or the network returns.
+const PROBE_ANSWER_MS = 3_000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
 // Attempts in a row that end without a session before the fallback view shows.
@@ -42,6 +44,7 @@ export class TerminalLink {
     this.lastHeard = 0;
     this.retryTimer = null;
     this.pingTimer = null;
+    this.probeTimer = null;
     this.waitingForAuth = false;
   }
 
@@ -65,8 +68,19 @@ export class TerminalLink {
   }
 
   // At once, rather than at the end of the backoff: the tab became visible, the network came back.
+  // A socket still held may have died without a word (the machine slept, the network changed):
+  // it must answer a ping soon, or it is dropped and a new one opened.
   connectNow() {
-    if (!this.socket) this.connect();
+    if (!this.socket) {
+      this.connect();
+      return;
+    }
+    const asked = Date.now();
+    this.send({ type: 'ping' });
+    clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => {
+      if (this.socket && this.lastHeard < asked) this.abandon();
+    }, PROBE_ANSWER_MS);
   }
 
   // After the token form logged in.
@@ -170,6 +184,7 @@ export class TerminalLink {
 
   closed(openError) {
     clearInterval(this.pingTimer);
+    clearTimeout(this.probeTimer);
     const wasAttached = this.attached;
     const error = this.lastError;
     this.socket = null;

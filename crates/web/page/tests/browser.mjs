@@ -25,6 +25,10 @@ const VIEWPORT = { width: 1280, height: 800 };
 // What the dashboard draws (crates/dashboard/src/ui): its title bar, and the help window.
 const DASHBOARD_TEXT = 'Task Observatory';
 const HELP_TEXT = 'this help';
+// The page must be back this soon after the network or the tab comes back, with its own retry
+// still at least RETRY_AWAY_S seconds off.
+const AT_ONCE_MS = 1_500;
+const RETRY_AWAY_S = 3;
 
 class CheckFailure extends Error {}
 
@@ -238,6 +242,107 @@ async function checkDropReattaches(browser, base, shot) {
   }
 }
 
+// Waits, in the page, until the status announces a retry at least `seconds` away, and says when
+// it did: the backoff's own attempt cannot come before then plus `wait - 1` seconds.
+function announcedRetry(page, seconds) {
+  return page.evaluate(([atLeast, timeout]) => new Promise((resolve, reject) => {
+    const status = document.querySelector('#status');
+    const observer = new MutationObserver(() => {
+      const wait = Number(/reconnecting in (\d+) s$/.exec(status.textContent)?.[1]);
+      if (wait >= atLeast) { observer.disconnect(); resolve({ wait, at: Date.now() }); }
+    });
+    observer.observe(status, { childList: true, characterData: true, subtree: true });
+    setTimeout(() => reject(new Error(`no retry ${atLeast} s away; status: ${status.textContent}`)), timeout);
+  }), [seconds, WAIT_MS]);
+}
+
+// Fires `signal` in the page, then times how long until it is attached again: status connected,
+// the fallback view gone, the dashboard in the terminal.
+function attachedAfter(page, signal, text) {
+  return page.evaluate(([what, dashboard, timeout]) => new Promise((resolve, reject) => {
+    const status = document.querySelector('#status');
+    const attached = () => status.dataset.state === 'connected' && status.textContent === 'connected'
+      && document.querySelector('#fallback').hidden
+      && document.querySelector('#terminal .xterm-rows')?.textContent.replace(/\u00a0/g, ' ').includes(dashboard);
+    const firedAt = Date.now();
+    if (what === 'online') {
+      window.dispatchEvent(new Event('online'));
+    } else {
+      window.testVisibility = 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+    }
+    const poll = setInterval(() => {
+      if (attached()) { clearInterval(poll); resolve({ firedAt, attachedAt: Date.now() }); }
+    }, 20);
+    setTimeout(() => { clearInterval(poll); reject(new Error(`not attached; status: ${status.textContent}`)); }, timeout);
+  }), [signal, text, WAIT_MS]);
+}
+
+// Cuts the page's socket and refuses its attempts until it backs off, then lets them through and
+// fires `signal`: the page must be back at once, well before its own retry would have come.
+async function reattachesOn(page, link, signal) {
+  const backedOff = announcedRetry(page, RETRY_AWAY_S + 1);
+  link.through = false;
+  const attemptsBefore = link.attempts;
+  await link.current.close();
+  const { wait, at } = await backedOff;
+  const refused = link.attempts - attemptsBefore;
+  link.through = true;
+  const resumed = link.reconnected;
+  const { firedAt, attachedAt } = await attachedAfter(page, signal, DASHBOARD_TEXT);
+  const took = attachedAt - firedAt;
+  const earliestRetry = at + (wait - 1) * 1000;
+  if (took > AT_ONCE_MS || attachedAt >= earliestRetry) {
+    throw new CheckFailure(`"${signal}": attached ${took} ms after it, not within ${AT_ONCE_MS} ms `
+      + `(a retry announced ${wait} s away ${attachedAt - at} ms before)`);
+  }
+  if (link.reconnected !== resumed + 1) throw new CheckFailure(`"${signal}": the session was not resumed`);
+  if (link.attempts !== attemptsBefore + refused + 1) {
+    throw new CheckFailure(`"${signal}": ${link.attempts - attemptsBefore - refused} attempts after it, not 1`);
+  }
+  return `"${signal}" after ${refused} refused attempts: back in ${took} ms, the retry was ${wait} s away`;
+}
+
+// The browser's word that the network is back, or that the tab is looked at again, ends the
+// backoff: the page tries at once. The test owns the tab's visibility (headless is always visible)
+// and stands in for `/ws`, passing it through or refusing it as `link.through` says.
+async function checkReconnectsAtOnce(browser, base, shot) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  try {
+    await guardRequests(context, base);
+    const link = { through: true, current: null, attempts: 0, reconnected: 0 };
+    await context.routeWebSocket(/\/ws$/, (socket) => {
+      link.attempts += 1;
+      if (!link.through) return socket.close();
+      const server = socket.connectToServer();
+      socket.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        if (JSON.parse(message).type === 'reconnected') link.reconnected += 1;
+        socket.send(message);
+      });
+      socket.onClose(() => server.close());
+      link.current = socket;
+    });
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.testVisibility = 'visible';
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => window.testVisibility });
+    });
+    await page.goto(base.href, { timeout: WAIT_MS });
+    await waitForScreen(page, DASHBOARD_TEXT);
+    const online = await reattachesOn(page, link, 'online');
+    await page.evaluate(() => {
+      window.testVisibility = 'hidden';
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const visible = await reattachesOn(page, link, 'visibilitychange');
+    await page.screenshot({ path: shot });
+    return `${online}; ${visible}`;
+  } finally {
+    await context.close();
+  }
+}
+
 async function run({ base, screenshotDir }) {
   await mkdir(screenshotDir, { recursive: true });
   const shot = (name) => join(screenshotDir, name);
@@ -274,6 +379,7 @@ async function run({ base, screenshotDir }) {
     });
     await context.close();
     await check('drop', () => checkDropReattaches(browser, base, shot('f-drop.png')));
+    await check('online', () => checkReconnectsAtOnce(browser, base, shot('g-online.png')));
     await check('fallback', () => checkFallback(browser, base, shot('d-fallback.png')));
     await check('cap fallback', () => checkCapFallback(browser, base, shot('e-cap.png')));
   } finally {
