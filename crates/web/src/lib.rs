@@ -56,6 +56,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 pub use auth::Secret;
@@ -233,7 +234,14 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
+        // Keystroke echoes are small frames that must not wait: with Nagle's algorithm on, one
+        // waited for the browser's delayed ACK of the frame before it (40 ms on Linux).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "cannot turn Nagle's algorithm off");
+            }
+        });
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         reaper.abort();
