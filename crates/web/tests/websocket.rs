@@ -1,13 +1,15 @@
-//! `odto web` over a real WebSocket, running the real dashboard: a first `resize` starts a
-//! session whose screen arrives as numbered frames; a dropped connection re-attaches with
-//! `reconnect` to the same dashboard (its open help intact) without a gap; a used token and a
-//! frame of another protocol are refused with the reference's codes.
+//! `odto web` over a real WebSocket, running the real dashboard against a real stack (`odto up`'s
+//! services, in process): a first `resize` starts a session whose screen arrives as numbered
+//! frames; a dropped connection re-attaches with `reconnect` to the same dashboard (its open help
+//! intact) without a gap; a used token and a frame of another protocol are refused with the
+//! reference's codes.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use odto_up::{Stack, UpConfig};
 use odto_web::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use odto_web::{Application, Secret, WebBackends, WebConfig};
 use support::{SOON, dashboard};
@@ -19,18 +21,28 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A web terminal whose dashboard reads from a read model that is not there.
-async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+/// What keeps a test's web terminal, and the stack its dashboards read, running.
+struct Running {
+    _stop: tokio::sync::oneshot::Sender<()>,
+    stack: Option<Stack>,
+    _data: tempfile::TempDir,
+}
+
+/// A web terminal whose dashboards read a real stack: `odto up`'s services, in this process,
+/// on embedded backends in a temporary directory.
+async fn start() -> (String, Running) {
     start_with(|_| {}).await
 }
 
 /// [`start`] with settings the test edits.
-async fn start_with(
-    edit: impl FnOnce(&mut WebConfig),
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let nowhere = format!("http://{}", closed.local_addr().unwrap());
-    let mut config = WebConfig::for_tests(dashboard(), &nowhere, &nowhere);
+async fn start_with(edit: impl FnOnce(&mut WebConfig)) -> (String, Running) {
+    let data = tempfile::tempdir().unwrap();
+    let stack = Stack::start(&UpConfig::for_tests(data.path().into()), &|_| {})
+        .await
+        .expect("the stack starts");
+    let read_model = format!("http://{}", stack.addresses().read_model);
+    let gateway = format!("http://{}", stack.addresses().gateway);
+    let mut config = WebConfig::for_tests(dashboard(), &read_model, &gateway);
     edit(&mut config);
     let backends = WebBackends::open(&config).expect("the dashboard is there");
     let app = Application::build_with(config, backends).await.unwrap();
@@ -39,7 +51,12 @@ async fn start_with(
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    (addr, stop)
+    let running = Running {
+        _stop: stop,
+        stack: Some(stack),
+        _data: data,
+    };
+    (addr, running)
 }
 
 async fn connect(addr: &str) -> Socket {
@@ -164,14 +181,16 @@ async fn open_tab(addr: &str) -> (Tab, String, String) {
         screen: vt100::Parser::new(24, 80, 0),
         last_seq: 0,
     };
-    tab.until("the dashboard", |s| s.contents().contains("unreachable"))
-        .await;
+    tab.until("the dashboard", |s| {
+        s.contents().contains("read model ● up")
+    })
+    .await;
     (tab, session_id, reconnect_token)
 }
 
 #[tokio::test]
 async fn a_dropped_connection_reattaches_to_the_same_dashboard() {
-    let (addr, _stop) = start().await;
+    let (addr, _running) = start().await;
     let (mut tab, session_id, reconnect_token) = open_tab(&addr).await;
     send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
     tab.until("the help", |s| s.contents().contains("this help"))
@@ -226,8 +245,49 @@ async fn a_dropped_connection_reattaches_to_the_same_dashboard() {
 }
 
 #[tokio::test]
+async fn a_reloaded_page_gets_the_whole_screen_at_once() {
+    let (addr, _running) = start().await;
+    let (mut tab, session_id, reconnect_token) = open_tab(&addr).await;
+    send(&mut tab.socket, &ClientMessage::Input { data: "?".into() }).await;
+    tab.until("the help", |s| s.contents().contains("this help"))
+        .await;
+    let before = tab.screen.screen().contents();
+
+    // A reload: a new page with an empty screen, which has seen no frame.
+    drop(tab);
+    let mut socket = connect(&addr).await;
+    let reconnect = ClientMessage::Reconnect {
+        session: session_id,
+        token: reconnect_token,
+        last_seq: Some(0),
+    };
+    send(&mut socket, &reconnect).await;
+    assert!(matches!(
+        next(&mut socket).await,
+        ServerMessage::Reconnected { .. }
+    ));
+    assert!(matches!(
+        next(&mut socket).await,
+        ServerMessage::BufferTruncated { .. }
+    ));
+    let ServerMessage::Output { data, .. } = next(&mut socket).await else {
+        panic!("no snapshot after buffer_truncated");
+    };
+    let mut screen = vt100::Parser::new(24, 80, 0);
+    screen.process(data.as_bytes());
+    let after = screen.screen().contents();
+    assert!(after.contains("this help"), "{after}");
+    // Only the clock and the ages may have moved on since.
+    let same = |a: &str, b: &str| a.lines().zip(b.lines()).filter(|(x, y)| x == y).count();
+    assert!(
+        same(&before, &after) >= 20,
+        "before:\n{before}\nafter:\n{after}"
+    );
+}
+
+#[tokio::test]
 async fn a_first_frame_of_another_protocol_is_refused() {
-    let (addr, _stop) = start().await;
+    let (addr, _running) = start().await;
     let mut socket = connect(&addr).await;
     socket
         .send(Message::text(r#"{"hello":"world"}"#))
@@ -245,9 +305,12 @@ async fn a_first_frame_of_another_protocol_is_refused() {
 
 #[tokio::test]
 async fn readiness_follows_the_read_model_and_liveness_does_not() {
-    let (addr, _stop) = start().await;
+    let (addr, mut running) = start().await;
     let client = reqwest::Client::new();
+    let ready = client.get(format!("http://{addr}/readyz")).send().await;
+    assert_eq!(ready.unwrap().status(), 200);
 
+    running.stack.take().unwrap().stop().await;
     let health = client.get(format!("http://{addr}/healthz")).send().await;
     let ready = client.get(format!("http://{addr}/readyz")).send().await;
 
@@ -265,7 +328,7 @@ async fn readiness_follows_the_read_model_and_liveness_does_not() {
 
 #[tokio::test]
 async fn pages_of_another_origin_cannot_open_the_socket() {
-    let (addr, _stop) = start().await;
+    let (addr, _running) = start().await;
 
     let refused = connect_from(&addr, "http://evil.example").await;
     match refused {
@@ -285,7 +348,7 @@ async fn pages_of_another_origin_cannot_open_the_socket() {
 
 #[tokio::test]
 async fn configured_origins_may_open_the_socket() {
-    let (addr, _stop) = start_with(|config| {
+    let (addr, _running) = start_with(|config| {
         config.allowed_origins = vec!["https://ops.example".into()];
     })
     .await;
@@ -296,7 +359,7 @@ async fn configured_origins_may_open_the_socket() {
 
 #[tokio::test]
 async fn read_only_mode_drops_every_key_but_navigation() {
-    let (addr, _stop) = start_with(|config| config.read_only = true).await;
+    let (addr, _running) = start_with(|config| config.read_only = true).await;
     let mut socket = connect(&addr).await;
     send(&mut socket, &ClientMessage::Resize { cols: 80, rows: 24 }).await;
     assert!(matches!(
@@ -308,8 +371,10 @@ async fn read_only_mode_drops_every_key_but_navigation() {
         screen: vt100::Parser::new(24, 80, 0),
         last_seq: 0,
     };
-    tab.until("the dashboard", |s| s.contents().contains("unreachable"))
-        .await;
+    tab.until("the dashboard", |s| {
+        s.contents().contains("read model ● up")
+    })
+    .await;
 
     for refused in ["N", "q", "\x03", "n\r"] {
         let input = ClientMessage::Input {
@@ -335,7 +400,7 @@ async fn read_only_mode_drops_every_key_but_navigation() {
 
 #[tokio::test]
 async fn the_per_client_cap_counts_clients_behind_a_trusted_proxy_and_frees_slots() {
-    let (addr, _stop) = start_with(|config| {
+    let (addr, _running) = start_with(|config| {
         config.per_client_cap = 1;
         config.grace_secs = 1;
         config.trusted_proxies = vec!["127.0.0.1/32".into()];
@@ -371,7 +436,7 @@ async fn the_per_client_cap_counts_clients_behind_a_trusted_proxy_and_frees_slot
 
 #[tokio::test]
 async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
-    let (addr, _stop) = start_with(|config| config.per_client_cap = 1).await;
+    let (addr, _running) = start_with(|config| config.per_client_cap = 1).await;
 
     let mut first = connect_with(&addr, "x-forwarded-for", "198.51.100.1")
         .await
@@ -392,7 +457,7 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
 
 #[tokio::test]
 async fn the_global_cap_refuses_once_full() {
-    let (addr, _stop) = start_with(|config| config.global_cap = 1).await;
+    let (addr, _running) = start_with(|config| config.global_cap = 1).await;
 
     let mut first = connect(&addr).await;
     assert!(matches!(
@@ -408,7 +473,7 @@ async fn the_global_cap_refuses_once_full() {
 
 #[tokio::test]
 async fn with_a_token_only_its_bearers_and_logged_in_pages_get_a_session() {
-    let (addr, _stop) =
+    let (addr, _running) =
         start_with(|config| config.token = Some(Secret("s3cret-token".into()))).await;
 
     let mut anonymous = connect(&addr).await;
@@ -459,7 +524,7 @@ async fn with_a_token_only_its_bearers_and_logged_in_pages_get_a_session() {
 
 #[tokio::test]
 async fn metrics_count_sessions_reattaches_refusals_and_output() {
-    let (addr, _stop) = start().await;
+    let (addr, _running) = start().await;
     let (tab, session_id, reconnect_token) = open_tab(&addr).await;
     drop(tab);
     let mut again = connect(&addr).await;
@@ -498,7 +563,7 @@ async fn metrics_count_sessions_reattaches_refusals_and_output() {
 
 #[tokio::test]
 async fn a_connection_that_answers_no_ping_is_dropped_and_its_session_ends_after_the_grace() {
-    let (addr, _stop) = start_with(|config| {
+    let (addr, _running) = start_with(|config| {
         config.keepalive_secs = 1;
         config.grace_secs = 1;
     })
