@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use odto_contracts::JobAccepted;
-use odto_contracts::read_api::{Alert, DeadLetterPage, JobDetail, JobView, Stats};
+use odto_contracts::read_api::{DeadLetterPage, JobDetail, JobView, Stats};
 
-use crate::api::FetchError;
+use crate::api::{AlertsAnswer, FetchError};
 
 /// A report from a background task.
 #[derive(Debug)]
@@ -32,7 +32,7 @@ pub enum AppEvent {
 pub struct Poll {
     pub stats: Result<Stats, FetchError>,
     pub jobs: Result<Vec<JobView>, FetchError>,
-    pub alerts: Result<Vec<Alert>, FetchError>,
+    pub alerts: Result<AlertsAnswer, FetchError>,
     pub gateway: Result<(), FetchError>,
     /// Only while a job's detail is open: its id and what came back.
     pub detail: Option<(String, Result<JobDetail, FetchError>)>,

@@ -18,9 +18,21 @@ struct FakeService {
 
 impl FakeService {
     fn start(answers: &[(&str, u16, &str)]) -> FakeService {
-        let answers: HashMap<String, (u16, String)> = answers
+        let answers: Vec<_> = answers
             .iter()
-            .map(|(line, status, body)| (line.to_string(), (*status, body.to_string())))
+            .map(|&(line, status, body)| (line, status, "", body))
+            .collect();
+        FakeService::start_with_headers(&answers)
+    }
+
+    /// Like [`FakeService::start`], each answer with extra header lines (`name: value\r\n`).
+    fn start_with_headers(answers: &[(&str, u16, &str, &str)]) -> FakeService {
+        let answers: HashMap<String, (u16, String, String)> = answers
+            .iter()
+            .map(|(line, status, headers, body)| {
+                let answer = (*status, headers.to_string(), body.to_string());
+                (line.to_string(), answer)
+            })
             .collect();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -32,10 +44,11 @@ impl FakeService {
                 recorded.lock().unwrap().push((line.clone(), body));
                 let not_found = (
                     404,
+                    String::new(),
                     r#"{"error":{"code":"route_not_found","message":"no route"}}"#.to_owned(),
                 );
-                let (status, body) = answers.get(&line).cloned().unwrap_or(not_found);
-                answer(stream, status, &body);
+                let (status, headers, body) = answers.get(&line).cloned().unwrap_or(not_found);
+                answer(stream, status, &headers, &body);
             }
         });
         FakeService { port, requests }
@@ -79,9 +92,9 @@ fn read_request(mut stream: &TcpStream) -> (String, String) {
     }
 }
 
-fn answer(mut stream: TcpStream, status: u16, body: &str) {
+fn answer(mut stream: TcpStream, status: u16, headers: &str, body: &str) {
     let head = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{headers}connection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes());
@@ -132,6 +145,33 @@ async fn one_round_reads_every_endpoint_and_a_missing_alerts_route_stays_an_erro
         poll.detail.is_none() && poll.dead_letters.is_none(),
         "not asked for"
     );
+}
+
+#[tokio::test]
+async fn alerts_are_read_with_the_time_the_alert_source_was_heard_from() {
+    let alerts = r#"[{"name":"OdtoServiceDown","severity":"critical","summary":"gateway is down",
+      "description":"","labels":{"alertname":"OdtoServiceDown"},"since":"2025-01-01T11:58:00Z",
+      "runbookUrl":null}]"#;
+    let heard = "x-alerts-source-heard-at: 2025-01-01T11:59:30Z\r\n";
+    let service = FakeService::start_with_headers(&[("GET /alerts", 200, heard, alerts)]);
+    let unheard = FakeService::start(&[("GET /alerts", 200, "[]")]);
+
+    let answer = api(&service.url(), &service.url(), 1_000)
+        .alerts()
+        .await
+        .unwrap();
+    let never = api(&unheard.url(), &unheard.url(), 1_000)
+        .alerts()
+        .await
+        .unwrap();
+
+    assert_eq!(answer.alerts[0].name, "OdtoServiceDown");
+    assert_eq!(answer.alerts[0].severity, "critical");
+    assert_eq!(
+        answer.source_heard_at.map(|t| t.to_rfc3339()),
+        Some("2025-01-01T11:59:30+00:00".into())
+    );
+    assert_eq!(never, Default::default());
 }
 
 #[tokio::test]

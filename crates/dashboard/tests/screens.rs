@@ -65,6 +65,39 @@ fn many_jobs_fill_the_table_and_firing_alerts_are_listed() {
 }
 
 #[test]
+fn a_firing_alert_shows_its_severity_and_summary() {
+    let mut state = dashboard(many_jobs(10));
+    state
+        .alerts
+        .update(Ok(vec![odto_contracts::read_api::Alert {
+            name: "OdtoServiceDown".into(),
+            severity: "critical".into(),
+            summary: "gateway is down".into(),
+            description: "up == 0 for 1m".into(),
+            since: Some(ago(90)),
+            runbook_url: Some("https://runbooks.example/OdtoServiceDown".into()),
+            ..Default::default()
+        }]));
+    state.alerts_heard_at = Some(ago(30));
+    both_sizes("dashboard_alert_firing", &state);
+    let buffer = draw(&state, SMALL);
+    let (x, y) = find(&buffer, "● OdtoServiceDown").expect("the alert is listed");
+    assert_eq!(buffer[(x, y)].fg, Color::Red, "critical is red");
+    assert!(!screen_text(&buffer).contains("silent"));
+}
+
+#[test]
+fn a_silent_alerting_pipeline_is_announced_not_called_all_clear() {
+    let mut state = dashboard(many_jobs(10));
+    state.alerts_heard_at = Some(ago(12 * 60));
+    both_sizes("dashboard_alerts_silent", &state);
+    let buffer = draw(&state, SMALL);
+    let (x, y) = find(&buffer, "alerting pipeline silent").expect("the warning");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    assert!(!screen_text(&buffer).contains("none firing"));
+}
+
+#[test]
 fn with_no_jobs_the_table_says_how_to_create_one() {
     let mut state = dashboard(vec![]);
     let mut stats = stats();

@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use odto_contracts::read_api::Alert;
 use odto_settings::BackendSettings;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
@@ -50,6 +51,46 @@ pub struct ReadModelConfig {
         default_value_t = 5_000
     )]
     pub store_timeout_ms: u64,
+
+    /// The secret Alertmanager must send to `POST /alerts/webhook` (`Authorization: Bearer
+    /// <token>`, its `http_config.authorization.credentials`). Unset: the webhook is open.
+    #[arg(long, env = "ODTO_ALERTS_WEBHOOK_TOKEN", hide_env_values = true)]
+    pub alerts_webhook_token: Option<WebhookToken>,
+}
+
+/// The webhook's secret: compared in constant time, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookToken(String);
+
+impl WebhookToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// Whether `given` is the token. The time taken depends on the lengths only, not on where
+    /// the two first differ, so the token cannot be guessed byte by byte.
+    pub fn matches(&self, given: &str) -> bool {
+        let (expected, given) = (self.0.as_bytes(), given.as_bytes());
+        let differ = expected
+            .iter()
+            .zip(given)
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b));
+        expected.len() == given.len() && differ == 0
+    }
+}
+
+impl std::fmt::Debug for WebhookToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookToken(***)")
+    }
+}
+
+impl std::str::FromStr for WebhookToken {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
+    }
 }
 
 impl ReadModelConfig {
@@ -72,7 +113,15 @@ impl ReadModelConfig {
             postgres_max_connections: 4,
             cors_origins: vec!["*".into()],
             store_timeout_ms: 5_000,
+            alerts_webhook_token: None,
         }
+    }
+
+    /// The webhook's token, if one is set (an empty one counts as unset).
+    pub fn webhook_token(&self) -> Option<WebhookToken> {
+        self.alerts_webhook_token
+            .clone()
+            .filter(|token| !token.0.is_empty())
     }
 
     pub fn store_timeout(&self) -> Duration {
@@ -103,7 +152,10 @@ impl ReadModelConfig {
             .allow_origin(allow)
             .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
             .allow_headers(Any)
-            .expose_headers([header::RETRY_AFTER])
+            .expose_headers([
+                header::RETRY_AFTER,
+                HeaderName::from_static(Alert::SOURCE_HEARD_AT_HEADER),
+            ])
             .max_age(Duration::from_secs(600)))
     }
 }
@@ -122,12 +174,38 @@ mod tests {
         );
         config.backends.rabbitmq_management_url =
             Some("http://admin:mgmt-secret@broker:15672".into());
+        config.alerts_webhook_token = Some(WebhookToken::new("hook-secret"));
 
         let shown = format!("{config:?}");
 
-        for secret in ["pg-secret", "redis-secret", "amqp-secret", "mgmt-secret"] {
+        for secret in [
+            "pg-secret",
+            "redis-secret",
+            "amqp-secret",
+            "mgmt-secret",
+            "hook-secret",
+        ] {
             assert!(!shown.contains(secret), "{secret} leaked in {shown}");
         }
+    }
+
+    #[test]
+    fn the_webhook_token_matches_only_itself() {
+        let token = WebhookToken::new("s3cret");
+
+        assert!(token.matches("s3cret"));
+        for wrong in ["", "s3cre", "s3cret!", "S3cret", "x3cret"] {
+            assert!(!token.matches(wrong), "{wrong:?} accepted");
+        }
+    }
+
+    #[test]
+    fn an_empty_webhook_token_leaves_the_webhook_open() {
+        let mut config =
+            ReadModelConfig::for_tests(String::new(), String::new(), String::new(), String::new());
+        config.alerts_webhook_token = Some(WebhookToken::new(""));
+
+        assert_eq!(config.webhook_token(), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use odto_bus::BusError;
 use odto_http::{ApiError, ErrorDetail};
@@ -47,6 +47,19 @@ pub enum ReadError {
     StoreCorrupt(String),
     #[error("message broker management API unavailable: {0}")]
     BrokerUnavailable(String),
+    #[error("the webhook needs `Authorization: Bearer <token>`")]
+    WebhookTokenMissing,
+    #[error("the webhook's bearer token is wrong")]
+    WebhookTokenWrong,
+    #[error("the body is not JSON: {0}")]
+    MalformedJson(String),
+    /// Each detail names a field of the payload (a JSON pointer) and what is wrong with it.
+    #[error("the body is not an Alertmanager webhook payload (version 4)")]
+    InvalidAlertPayload(Vec<ErrorDetail>),
+    #[error("request body over the limit: {0}")]
+    BodyTooLarge(String),
+    #[error("the request body could not be read: {0}")]
+    UnreadableBody(String),
 }
 
 impl ReadError {
@@ -78,12 +91,23 @@ impl ReadError {
             Self::StoreUnavailable(_) | Self::StoreTimeout(_) => "store_unavailable",
             Self::StoreCorrupt(_) => "store_data_unreadable",
             Self::BrokerUnavailable(_) => "broker_unavailable",
+            Self::WebhookTokenMissing | Self::WebhookTokenWrong => "unauthorized",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidAlertPayload(_) => "invalid_alert_payload",
+            Self::BodyTooLarge(_) => "payload_too_large",
+            Self::UnreadableBody(_) => "unreadable_body",
         }
     }
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidQuery { .. } | Self::InvalidJobId(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidQuery { .. }
+            | Self::InvalidJobId(_)
+            | Self::MalformedJson(_)
+            | Self::InvalidAlertPayload(_)
+            | Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+            Self::WebhookTokenMissing | Self::WebhookTokenWrong => StatusCode::UNAUTHORIZED,
+            Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::JobNotFound(_) => StatusCode::NOT_FOUND,
             Self::StoreUnavailable(_) | Self::StoreTimeout(_) | Self::BrokerUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -135,6 +159,12 @@ impl From<ReadError> for ApiError {
             ReadError::StoreUnavailable(_)
             | ReadError::StoreTimeout(_)
             | ReadError::BrokerUnavailable(_) => tracing::warn!(%error, "read failed"),
+            // Alertmanager does not retry a 4xx: what it sent is lost, so say so.
+            ReadError::WebhookTokenMissing
+            | ReadError::WebhookTokenWrong
+            | ReadError::MalformedJson(_)
+            | ReadError::InvalidAlertPayload(_)
+            | ReadError::BodyTooLarge(_) => tracing::warn!(%error, "alert webhook refused"),
             _ => {}
         }
         let api = ApiError::new(error.status(), error.code(), error.public_message());
@@ -147,13 +177,21 @@ impl From<ReadError> for ApiError {
             }
             ReadError::StoreUnavailable(_) | ReadError::StoreTimeout(_) => api.with_retry_after(2),
             ReadError::BrokerUnavailable(_) => api.with_retry_after(5),
-            ReadError::JobNotFound(_) | ReadError::StoreCorrupt(_) => api,
+            ReadError::InvalidAlertPayload(details) => api.with_details(details.clone()),
+            _ => api,
         }
     }
 }
 
 impl IntoResponse for ReadError {
     fn into_response(self) -> Response {
-        ApiError::from(self).into_response()
+        let challenge = matches!(self, Self::WebhookTokenMissing | Self::WebhookTokenWrong);
+        let mut response = ApiError::from(self).into_response();
+        if challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }

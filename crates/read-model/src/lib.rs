@@ -1,16 +1,18 @@
 //! The read model: the read side of the observatory, one HTTP API for every UI.
 //!
 //! It answers from the stores the pipeline writes (jobs, attempts, events and dead letters in
-//! PostgreSQL, live statistics in Redis) and from the broker's management API (queues); it
-//! writes nothing. Every listing is newest first and `[]` when empty; every error is the shared
-//! JSON error; a backend that is down or slow gives 503 with `Retry-After` within the store
-//! timeout, never a hang. Routes: see [`router`] and `/openapi.json`.
+//! PostgreSQL, live statistics in Redis) and from the broker's management API (queues). The
+//! one thing it writes is what Alertmanager reports to its webhook: the alerts firing (in the
+//! job store's database, so they survive a restart), which `GET /alerts` lists. Every listing
+//! is newest first (alerts: the most severe first) and `[]` when empty; every error is the
+//! shared JSON error; a backend that is down or slow gives 503 with `Retry-After` within the
+//! store timeout, never a hang. Routes: see [`router`] and `/openapi.json`.
 //! Its answers are the types of `odto_contracts::read_api`, which its clients read as well.
 //!
 //! Its shape is every service's: `config.rs`, `error.rs`, `routes.rs` (the HTTP API), domain
-//! modules (`jobs`, `views`, `params`), and this file: [`ReadModelBackends`], then
-//! [`Application::build`] or [`Application::build_with`], [`Application::local_addr`],
-//! [`Application::run_until_stopped`].
+//! modules (`jobs`, `alerts`, `webhook`, `views`, `params`), and this file:
+//! [`ReadModelBackends`], then [`Application::build`] or [`Application::build_with`],
+//! [`Application::local_addr`], [`Application::run_until_stopped`].
 //!
 //! ```no_run
 //! # async fn run(config: odto_read_model::ReadModelConfig) -> Result<(), Box<dyn std::error::Error>> {
@@ -20,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+mod alerts;
 mod config;
 mod error;
 mod jobs;
@@ -28,6 +31,7 @@ mod openapi;
 mod params;
 mod routes;
 mod views;
+mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -44,12 +48,13 @@ use odto_store::redis::RedisStats;
 use odto_store::stats::StatsStore;
 use tokio::net::TcpListener;
 
-pub use config::ReadModelConfig;
+pub use config::{ReadModelConfig, WebhookToken};
 pub use error::{ReadError, StartError};
 pub use metrics::{Backend, ReadModelMetrics};
 pub use routes::{AppState, THROUGHPUT_WINDOW_SECS, router};
 
-/// The backends the read model reads from, opened.
+/// The backends the read model reads from, opened. (The alerts it keeps live in the job
+/// store's database: [`JobStore::alerts`].)
 #[derive(Clone)]
 pub struct ReadModelBackends {
     pub jobs: Arc<dyn JobStore>,
@@ -135,6 +140,7 @@ impl Application {
             metrics: ReadModelMetrics::new(),
             store_timeout: config.store_timeout(),
             cors,
+            webhook_token: config.webhook_token(),
         };
         Ok(Self {
             listener,

@@ -1,5 +1,5 @@
 //! The read model's HTTP API: every route in [`router`]; the job and event handlers live in
-//! [`crate::jobs`], the others below.
+//! [`crate::jobs`], the alert handlers in [`crate::alerts`], the others below.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use odto_bus::inspect::QueueStats;
@@ -17,11 +17,12 @@ use odto_http::{Readiness, instrument};
 use odto_store::StoreError;
 use tower_http::cors::CorsLayer;
 
+use crate::config::WebhookToken;
 use crate::error::ReadError;
 use crate::metrics::{Backend, ReadModelMetrics};
 use crate::params::{self, DeadLetterParams};
 use crate::views;
-use crate::{ReadModelBackends, jobs, openapi};
+use crate::{ReadModelBackends, alerts, jobs, openapi};
 
 /// Seconds of throughput `/stats` reports.
 pub const THROUGHPUT_WINDOW_SECS: u32 = 60;
@@ -34,6 +35,8 @@ pub struct AppState {
     /// Longest wait for any one backend call; past it the answer is 503, never a hang.
     pub store_timeout: Duration,
     pub cors: CorsLayer,
+    /// What `POST /alerts/webhook` requires as its bearer token; `None`: it is open.
+    pub webhook_token: Option<WebhookToken>,
 }
 
 impl AppState {
@@ -82,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(jobs::events))
         .route("/queues", get(queues))
         .route("/dlq", get(dead_letters))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/webhook", post(alerts::webhook))
         .with_state(state.clone())
         .merge(odto_http::probes_route(
             "read-model",

@@ -14,6 +14,7 @@ use odto_contracts::{Job, JobStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::alerts::AlertStore;
 use crate::{Page, StoreError};
 
 /// Attempts per run when a job does not set `maxAttempts` (the spec's default).
@@ -140,4 +141,8 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Whether the backend answers (readiness).
     async fn is_available(&self) -> bool;
+
+    /// The alerts kept in this store's database. (Reached through the job store, so that every
+    /// service handed a job store can keep alerts without a store of its own to be given.)
+    fn alerts(&self) -> &dyn AlertStore;
 }

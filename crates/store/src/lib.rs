@@ -4,9 +4,10 @@
 //! - [`events`]: the event store, every lifecycle event once;
 //! - [`dead_letters`]: messages that could not be processed, with the reason;
 //! - [`stats`]: live statistics kept exactly once per state change;
-//! - [`idempotency`]: keys that let a client repeat a submission safely.
+//! - [`idempotency`]: keys that let a client repeat a submission safely;
+//! - [`alerts`]: the alerts Alertmanager reports firing, kept in the job store's database.
 //!
-//! Backends: distributed mode uses [`postgres::PgStore`] (jobs, events, dead letters),
+//! Backends: distributed mode uses [`postgres::PgStore`] (jobs, events, dead letters, alerts),
 //! [`redis::RedisStats`] and [`redis::RedisIdempotency`]; the all-in-one mode uses
 //! [`sqlite::SqliteStore`], every trait in one embedded SQLite file. One behavioural suite
 //! (`tests/stores`) runs against both.
@@ -14,6 +15,7 @@
 //! Records the read API shows as they are stored (attempts, dead letters, status counts,
 //! throughput) are the types of `odto_contracts::read_api`, re-exported where they belong here.
 
+pub mod alerts;
 mod codec;
 pub mod dead_letters;
 pub mod events;

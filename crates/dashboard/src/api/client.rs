@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use odto_contracts::read_api::{Alert, DeadLetterPage, JobDetail, JobPage, JobView, Stats};
 use odto_contracts::{JobAccepted, JobStatus};
+use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -71,6 +73,30 @@ fn human(duration: Duration) -> String {
     }
 }
 
+/// `GET /alerts`: the alerts firing, and when the alert source was last heard from (its
+/// Watchdog; `None` when never, or from a read model that does not say).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AlertsAnswer {
+    pub alerts: Vec<Alert>,
+    pub source_heard_at: Option<DateTime<Utc>>,
+}
+
+impl AlertsAnswer {
+    /// Reads the heard time from the answer's headers; a value that is not RFC 3339 counts as
+    /// absent.
+    fn new(alerts: Vec<Alert>, headers: &HeaderMap) -> AlertsAnswer {
+        let source_heard_at = headers
+            .get(Alert::SOURCE_HEARD_AT_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+            .map(|time| time.with_timezone(&Utc));
+        AlertsAnswer {
+            alerts,
+            source_heard_at,
+        }
+    }
+}
+
 /// Which jobs the table lists.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobFilter {
@@ -133,8 +159,10 @@ impl Api {
         self.read(&format!("/jobs/{id}")).await
     }
 
-    pub async fn alerts(&self) -> Result<Vec<Alert>, FetchError> {
-        self.read("/alerts").await
+    pub async fn alerts(&self) -> Result<AlertsAnswer, FetchError> {
+        let request = self.http.get(format!("{}/alerts", self.read_model));
+        let (alerts, headers) = self.send_keeping_headers(request).await?;
+        Ok(AlertsAnswer::new(alerts, &headers))
     }
 
     pub async fn dead_letters(&self) -> Result<DeadLetterPage, FetchError> {
@@ -165,12 +193,21 @@ impl Api {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, FetchError> {
+        Ok(self.send_keeping_headers(request).await?.0)
+    }
+
+    /// The answer's body, and its headers.
+    async fn send_keeping_headers<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<(T, HeaderMap), FetchError> {
         let timeout = self.timeout;
         let response = request
             .send()
             .await
             .map_err(|e| FetchError::from_reqwest(e, timeout))?;
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
@@ -178,7 +215,8 @@ impl Api {
         if !status.is_success() {
             return Err(error_answer(status, &body));
         }
-        serde_json::from_slice(&body).map_err(|e| FetchError::Decode(e.to_string()))
+        let value = serde_json::from_slice(&body).map_err(|e| FetchError::Decode(e.to_string()))?;
+        Ok((value, headers))
     }
 }
 
@@ -214,6 +252,21 @@ mod tests {
             job_type: Some("email.send".into()),
         };
         assert_eq!(both.query(5), "limit=5&status=FAILED&type=email.send");
+    }
+
+    #[test]
+    fn the_heard_time_is_read_from_its_header_and_a_bad_one_is_absent() {
+        let mut headers = HeaderMap::new();
+        let answer = |headers: &HeaderMap| AlertsAnswer::new(vec![], headers).source_heard_at;
+        assert_eq!(answer(&headers), None);
+        headers.insert(
+            Alert::SOURCE_HEARD_AT_HEADER,
+            "2025-01-01T13:00:00+01:00".parse().unwrap(),
+        );
+        let expected = DateTime::from_timestamp(1_735_732_800, 0);
+        assert_eq!(answer(&headers), expected);
+        headers.insert(Alert::SOURCE_HEARD_AT_HEADER, "yesterday".parse().unwrap());
+        assert_eq!(answer(&headers), None);
     }
 
     #[test]

@@ -3,4 +3,4 @@
 
 mod client;
 
-pub use client::{Api, DEAD_LETTER_LIMIT, FetchError, JOB_LIMIT, JobFilter};
+pub use client::{AlertsAnswer, Api, DEAD_LETTER_LIMIT, FetchError, JOB_LIMIT, JobFilter};

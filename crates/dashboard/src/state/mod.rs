@@ -24,6 +24,10 @@ pub use history::{HISTORY_SECS, Series, ThroughputHistory};
 pub use keys::Action;
 pub use links::{UiLink, ui_links};
 
+/// How long the alert source may go unheard (no Watchdog) before the alert panel calls the
+/// alerting pipeline silent. Alertmanager repeats the Watchdog every minute (deploy/).
+pub const ALERTS_SILENT_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 /// Lines of the launched stack's log kept for the launcher screen.
 pub const LAUNCH_LOG_LINES: usize = 200;
 
@@ -162,6 +166,8 @@ pub struct State {
     pub selected: usize,
     pub filter: JobFilter,
     pub alerts: Remote<Vec<Alert>>,
+    /// When the alert source was last heard from (the read model's last answer that said).
+    pub alerts_heard_at: Option<DateTime<Utc>>,
     pub detail: Option<DetailState>,
     pub dead_letters: Remote<DeadLetterPage>,
     pub dead_letter_selected: usize,
@@ -189,6 +195,7 @@ impl State {
             selected: 0,
             filter: JobFilter::default(),
             alerts: Remote::default(),
+            alerts_heard_at: None,
             detail: None,
             dead_letters: Remote::default(),
             dead_letter_selected: 0,
@@ -219,6 +226,14 @@ impl State {
         self.view == View::Loading
             || matches!(self.launch, LaunchPhase::Starting { .. }) && self.view == View::Launcher
             || submitting
+    }
+
+    /// Since when the alerting pipeline has been silent: the last time the alert source was
+    /// heard from, once that is over [`ALERTS_SILENT_AFTER`] ago. `None` while it is heard, and
+    /// when it never was (then there may be no alerting pipeline at all).
+    pub fn alerts_silent_since(&self) -> Option<DateTime<Utc>> {
+        self.alerts_heard_at
+            .filter(|heard| self.now - *heard > ALERTS_SILENT_AFTER)
     }
 
     pub fn jobs(&self) -> &[JobView] {

@@ -36,7 +36,10 @@ fn apply_poll(state: &mut State, poll: Poll) {
     let selected_id = state.selected_job().map(|view| view.job.id);
     state.jobs.update(poll.jobs);
     reselect(state, selected_id);
-    state.alerts.update(poll.alerts);
+    if let Ok(answer) = &poll.alerts {
+        state.alerts_heard_at = answer.source_heard_at;
+    }
+    state.alerts.update(poll.alerts.map(|answer| answer.alerts));
     if let (Some((id, result)), Some(detail)) = (poll.detail, state.detail.as_mut()) {
         // A round started before the user opened another job reports the old one.
         if detail.id == id {

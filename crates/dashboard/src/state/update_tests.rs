@@ -5,7 +5,7 @@ use odto_contracts::read_api::{JobDetail, JobView, Stats};
 
 use super::*;
 use crate::state::fixtures::{self, id};
-use crate::state::{NewTaskForm, Settings};
+use crate::state::{ALERTS_SILENT_AFTER, NewTaskForm, Settings};
 
 fn state(allow_launcher: bool) -> State {
     let settings = Settings {
@@ -178,4 +178,43 @@ fn the_launch_log_keeps_only_its_last_lines_and_an_early_exit_is_a_failure() {
         state.launch,
         LaunchPhase::Failed("odto up exited with status 1".into())
     );
+}
+
+#[test]
+fn the_heard_time_follows_the_answers_and_outlives_an_error() {
+    let mut state = state(true);
+    let heard = state.now - chrono::TimeDelta::minutes(6);
+    let answered = |heard_at| {
+        let AppEvent::Polled(mut poll) = up(vec![]) else {
+            unreachable!()
+        };
+        poll.alerts = Ok(crate::api::AlertsAnswer {
+            alerts: vec![],
+            source_heard_at: heard_at,
+        });
+        AppEvent::Polled(poll)
+    };
+
+    apply(&mut state, answered(Some(heard)));
+    let silent = state.alerts_silent_since();
+    apply(&mut state, up(vec![]));
+    let after_error = state.alerts_heard_at;
+    let now = state.now;
+    apply(&mut state, answered(Some(now)));
+
+    assert_eq!(silent, Some(heard));
+    assert_eq!(after_error, Some(heard));
+    assert_eq!(state.alerts_silent_since(), None, "heard just now");
+    assert_eq!(state.alerts.value, Some(vec![]));
+}
+
+#[test]
+fn the_pipeline_is_silent_only_past_five_minutes_and_never_when_never_heard() {
+    let mut state = state(true);
+    assert_eq!(state.alerts_silent_since(), None);
+    state.alerts_heard_at = Some(state.now - ALERTS_SILENT_AFTER);
+    assert_eq!(state.alerts_silent_since(), None, "exactly five minutes");
+    let older = state.now - ALERTS_SILENT_AFTER - chrono::TimeDelta::seconds(1);
+    state.alerts_heard_at = Some(older);
+    assert_eq!(state.alerts_silent_since(), Some(older));
 }

@@ -1,8 +1,9 @@
 //! The main screen: statistics and alerts side by side, the throughput chart, the jobs table.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -112,16 +113,37 @@ fn stat_lines(state: &State, stats: &Stats) -> Vec<Line<'static>> {
 }
 
 /// Active alerts from `GET /alerts`. "none" only when the read model said so: a missing
-/// endpoint or an error shows as "unavailable", never as a reassuring empty list.
+/// endpoint or an error shows as "unavailable", never as a reassuring empty list; nor does a
+/// silent alerting pipeline (no Watchdog for a while), which is said first.
 fn alerts(state: &State) -> Paragraph<'static> {
     let block = Block::bordered().title(" Alerts ");
-    let lines = match (&state.alerts.error, &state.alerts.value) {
-        (Some(error), _) => vec![Line::styled(unavailable(error), WARN)],
-        (None, None) => vec![Line::styled("waiting for the read model…", DIM)],
-        (None, Some(alerts)) if alerts.is_empty() => vec![Line::styled("✓ none firing", OK)],
-        (None, Some(alerts)) => alerts.iter().map(alert_line).collect(),
-    };
+    let silent = state.alerts_silent_since();
+    let mut lines: Vec<Line<'static>> = silent
+        .iter()
+        .map(|&since| silent_line(state, since))
+        .collect();
+    match (&state.alerts.error, &state.alerts.value) {
+        (Some(error), _) => lines.push(Line::styled(unavailable(error), WARN)),
+        (None, None) => lines.push(Line::styled("waiting for the read model…", DIM)),
+        (None, Some(alerts)) if alerts.is_empty() && silent.is_some() => {
+            lines.push(Line::styled("none received since then", DIM));
+        }
+        (None, Some(alerts)) if alerts.is_empty() => {
+            lines.push(Line::styled("✓ none firing", OK));
+        }
+        (None, Some(alerts)) => lines.extend(alerts.iter().map(alert_line)),
+    }
     Paragraph::new(lines).block(block).wrap(Wrap { trim: true })
+}
+
+/// The Watchdog stopped arriving: alerts may be firing that nobody hears of.
+fn silent_line(state: &State, since: DateTime<Utc>) -> Line<'static> {
+    let text = format!(
+        "⚠ alerting pipeline silent since {} UTC ({} ago)",
+        style::clock(since),
+        style::age(state.now, since)
+    );
+    Line::styled(text, BAD.add_modifier(Modifier::BOLD))
 }
 
 fn unavailable(error: &FetchError) -> String {
@@ -141,6 +163,10 @@ fn alert_line(alert: &Alert) -> Line<'static> {
         format!("● {name}"),
         style::severity_style(&alert.severity),
     )];
+    // In words too: a colour alone does not reach everyone.
+    if !alert.severity.is_empty() {
+        spans.push(Span::styled(format!(" ({})", alert.severity), DIM));
+    }
     if !alert.summary.is_empty() {
         spans.push(Span::raw(format!(" {}", alert.summary)));
     }

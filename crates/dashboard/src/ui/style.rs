@@ -37,7 +37,7 @@ pub fn status_style(status: &str) -> Style {
 pub fn severity_style(severity: &str) -> Style {
     match severity.to_ascii_lowercase().as_str() {
         "critical" | "page" | "error" => BAD.add_modifier(Modifier::BOLD),
-        "warning" => WARN,
+        "warning" | "ticket" => WARN,
         _ => Style::new().fg(Color::Blue),
     }
 }

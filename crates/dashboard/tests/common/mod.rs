@@ -164,11 +164,15 @@ pub fn firing_alerts() -> Vec<Alert> {
             name: "OdtoFailureRatioHigh".into(),
             severity: "critical".into(),
             summary: "more than 10% of jobs fail".into(),
+            since: Some(ago(300)),
+            ..Alert::default()
         },
         Alert {
             name: "OdtoBacklogOld".into(),
             severity: "warning".into(),
             summary: "oldest queued job waits over 60 s".into(),
+            since: Some(ago(600)),
+            ..Alert::default()
         },
     ]
 }

@@ -28,10 +28,17 @@ fn build() -> Value {
         "info": {
             "title": "Distributed Task Observatory: Read Model API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Read side of the observatory, one API for every UI: statistics, jobs with their attempts and event timelines, events, queues and dead letters. JSON, camelCase; every listing is newest first and an empty one is []. Every error is JSON: {\"error\": {\"code\", \"message\", \"details\"}}; a backend that is down gives 503 with Retry-After."
+            "description": "Read side of the observatory, one API for every UI: statistics, jobs with their attempts and event timelines, events, queues, dead letters and the alerts Alertmanager reports to its webhook. JSON, camelCase; every listing is newest first and an empty one is []. Every error is JSON: {\"error\": {\"code\", \"message\", \"details\"}}; a backend that is down gives 503 with Retry-After."
         },
         "paths": paths::paths(),
-        "components": {"schemas": components}
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"webhookToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "ODTO_ALERTS_WEBHOOK_TOKEN, required by POST /alerts/webhook when it is set."
+            }}
+        }
     })
 }
 

@@ -1,6 +1,6 @@
 //! Every route of the read model, as OpenAPI path items.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::schema_ref;
 
@@ -43,6 +43,52 @@ fn array_of(name: &str) -> Value {
 }
 
 pub fn paths() -> Value {
+    let mut paths = read_paths();
+    paths
+        .as_object_mut()
+        .expect("paths are an object")
+        .extend(alert_paths());
+    paths
+}
+
+/// `GET /alerts` and `POST /alerts/webhook`.
+fn alert_paths() -> Map<String, Value> {
+    let heard_at = json!({
+        "description": "When the alert source was last heard from: the last delivery that carried the firing Watchdog alert (RFC 3339). Absent when it never was. Clients may call the alerting pipeline silent when it is old.",
+        "schema": schema_ref("dateTime")
+    });
+    let list = json!({"get": {
+        "summary": "Alerts firing now, as Alertmanager reported them to the webhook",
+        "description": "The most severe first (critical, error, warning, info, others), then the newest. The Watchdog alert is never listed; when it last arrived is in the x-alerts-source-heard-at header.",
+        "responses": {
+            "200": {
+                "description": "[] when none fires.",
+                "headers": {"x-alerts-source-heard-at": heard_at},
+                "content": {"application/json": {"schema": array_of("Alert")}}
+            },
+            "503": unavailable()
+        }
+    }});
+    let webhook = json!({"post": {
+        "summary": "Alertmanager's webhook receiver (payload version 4)",
+        "description": "Stores the notification's firing alerts (by fingerprint, or a hash of the labels), removes its resolved ones and, unless Alertmanager truncated the list, the alerts of its group it no longer lists; all in one transaction, so a repeat changes nothing. The whole payload is checked first: a mistake anywhere stores nothing. A firing Watchdog alert is not stored but records when the alert source was heard from. With ODTO_ALERTS_WEBHOOK_TOKEN set, the request needs Authorization: Bearer <token>.",
+        "security": [{}, {"webhookToken": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref("AlertmanagerWebhook")}}},
+        "responses": {
+            "200": ok("Stored.", schema_ref("WebhookReceipt")),
+            "400": error("Not JSON (code malformed_json), or not a version-4 payload (code invalid_alert_payload; details name each field by JSON pointer)."),
+            "401": error("A token is set and the request lacks it or has another (code unauthorized)."),
+            "413": error("Body over 2 MiB (code payload_too_large)."),
+            "503": unavailable()
+        }
+    }});
+    Map::from_iter([
+        ("/alerts".to_owned(), list),
+        ("/alerts/webhook".to_owned(), webhook),
+    ])
+}
+
+fn read_paths() -> Value {
     json!({
         "/stats": {"get": {
             "summary": "Live statistics",

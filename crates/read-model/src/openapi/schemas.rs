@@ -34,6 +34,9 @@ pub fn read_model_schemas() -> Map<String, Value> {
         ("QueueStats", queue_stats()),
         ("DeadLetter", dead_letter()),
         ("DeadLetterPage", dead_letter_page()),
+        ("Alert", alert()),
+        ("AlertmanagerWebhook", alertmanager_webhook()),
+        ("WebhookReceipt", webhook_receipt()),
     ] {
         schemas.insert(name.to_owned(), schema);
     }
@@ -222,6 +225,72 @@ fn dead_letter_page() -> Value {
             "items": array_of("DeadLetter"),
             "nextCursor": {"type": ["string", "null"]},
             "total": {"type": "integer", "minimum": 0, "description": "Dead letters stored in all."}
+        }
+    })
+}
+
+fn strings() -> Value {
+    json!({"type": "object", "additionalProperties": {"type": "string"}})
+}
+
+fn alert() -> Value {
+    json!({
+        "type": "object",
+        "description": "A firing alert, flat: its labels and annotations under their usual names.",
+        "required": ["name", "severity", "summary", "description", "labels", "since", "runbookUrl"],
+        "properties": {
+            "name": {"type": "string", "description": "labels.alertname ('' when none)."},
+            "severity": {"type": "string", "description": "labels.severity ('' when none)."},
+            "summary": {"type": "string", "description": "annotations.summary ('' when none)."},
+            "description": {"type": "string", "description": "annotations.description ('' when none)."},
+            "labels": strings(),
+            "since": nullable(schema_ref("dateTime")),
+            "runbookUrl": {"type": ["string", "null"], "description": "annotations.runbook_url."}
+        }
+    })
+}
+
+fn alertmanager_webhook() -> Value {
+    let alert = json!({
+        "type": "object",
+        "required": ["status", "labels", "startsAt"],
+        "properties": {
+            "status": {"enum": ["firing", "resolved"]},
+            "labels": strings(),
+            "annotations": strings(),
+            "startsAt": {"type": "string", "format": "date-time"},
+            "endsAt": {"type": "string", "format": "date-time", "description": "0001-01-01T00:00:00Z while firing."},
+            "generatorURL": {"type": "string"},
+            "fingerprint": {"type": "string", "maxLength": 256, "description": "The key the alert is stored under; without one, a hash of the labels is."}
+        }
+    });
+    json!({
+        "type": "object",
+        "description": "What Alertmanager's webhook_config sends (version 4).",
+        "required": ["version", "groupKey", "status", "alerts"],
+        "properties": {
+            "version": {"const": "4"},
+            "groupKey": {"type": "string"},
+            "truncatedAlerts": {"type": "integer", "minimum": 0},
+            "status": {"enum": ["firing", "resolved"]},
+            "receiver": {"type": "string"},
+            "groupLabels": strings(),
+            "commonLabels": strings(),
+            "commonAnnotations": strings(),
+            "externalURL": {"type": "string"},
+            "alerts": {"type": "array", "items": alert}
+        }
+    })
+}
+
+fn webhook_receipt() -> Value {
+    json!({
+        "type": "object",
+        "required": ["firing", "resolved", "sourceHeard"],
+        "properties": {
+            "firing": {"type": "integer", "minimum": 0, "description": "Alerts stored as firing."},
+            "resolved": {"type": "integer", "minimum": 0, "description": "Alerts reported resolved."},
+            "sourceHeard": {"type": "boolean", "description": "Whether it carried the firing Watchdog."}
         }
     })
 }

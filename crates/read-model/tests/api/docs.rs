@@ -39,6 +39,7 @@ async fn the_openapi_document_covers_every_route_with_resolvable_references() {
         "/events",
         "/queues",
         "/dlq",
+        "/alerts",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -50,6 +51,7 @@ async fn the_openapi_document_covers_every_route_with_resolvable_references() {
             "{path} undocumented"
         );
     }
+    assert!(document["paths"]["/alerts/webhook"]["post"].is_object());
     let schemas = &document["components"]["schemas"];
     let mut targets = BTreeSet::new();
     refs(&document, &mut targets);
@@ -59,7 +61,15 @@ async fn the_openapi_document_covers_every_route_with_resolvable_references() {
             .expect("local component ref");
         assert!(schemas[name].is_object(), "{target} dangles");
     }
-    for reused in ["Job", "EventEnvelope", "Stats", "JobDetail", "QueueStats"] {
+    for reused in [
+        "Job",
+        "EventEnvelope",
+        "Stats",
+        "JobDetail",
+        "QueueStats",
+        "Alert",
+        "AlertmanagerWebhook",
+    ] {
         let target = format!("#/components/schemas/{reused}");
         assert!(targets.contains(&target), "{reused} not referenced");
     }

@@ -13,6 +13,7 @@ use super::attempts::{BeginRequest, FinishRequest, by_id};
 use super::error::{retry_conflicts, store_error};
 use super::rows::{AttemptRow, JobRow, job_columns, records};
 use super::{PgStore, writes};
+use crate::alerts::AlertStore;
 use crate::codec;
 use crate::jobs::{
     Attempt, AttemptOutcome, Begin, JobQuery, JobRecord, JobStore, Next, Transition,
@@ -141,6 +142,9 @@ impl JobStore for PgStore {
 
     async fn is_available(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+    fn alerts(&self) -> &dyn AlertStore {
+        self
     }
 }
 

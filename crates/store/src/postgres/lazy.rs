@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
 use super::{PgSettings, PgStore};
+use crate::alerts::{ActiveAlerts, AlertDelivery, AlertStore};
 use crate::dead_letters::{DeadLetter, DeadLetterStore};
 use crate::events::{EventQuery, EventStore, ScanPosition};
 use crate::jobs::{
@@ -204,6 +205,9 @@ impl JobStore for LazyPgStore {
             .await
             .unwrap_or(false)
     }
+    fn alerts(&self) -> &dyn AlertStore {
+        self
+    }
 }
 
 #[async_trait]
@@ -259,5 +263,17 @@ impl DeadLetterStore for LazyPgStore {
     async fn count(&self) -> Result<u64, StoreError> {
         self.call(|s| async move { DeadLetterStore::count(&s).await })
             .await
+    }
+}
+
+#[async_trait]
+impl AlertStore for LazyPgStore {
+    async fn record_alerts(&self, delivery: &AlertDelivery) -> Result<(), StoreError> {
+        self.call(|s| async move { s.record_alerts(delivery).await })
+            .await
+    }
+
+    async fn active_alerts(&self) -> Result<ActiveAlerts, StoreError> {
+        self.call(|s| async move { s.active_alerts().await }).await
     }
 }

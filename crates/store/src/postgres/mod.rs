@@ -11,6 +11,7 @@
 //! statements; `append` and `record_created_many` are one statement per call, their callers
 //! bringing batches of their own.
 
+mod alerts;
 mod attempts;
 mod batcher;
 mod connect;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::SqliteStore;
 use super::rows::{self, attempt_columns, job_columns};
 use super::writes::{self, NewJob};
+use crate::alerts::AlertStore;
 use crate::codec;
 use crate::jobs::{
     Attempt, AttemptOutcome, Begin, JobQuery, JobRecord, JobStore, Next, Transition,
@@ -99,6 +100,9 @@ impl JobStore for SqliteStore {
 
     async fn is_available(&self) -> bool {
         self.answers().await
+    }
+    fn alerts(&self) -> &dyn AlertStore {
+        self
     }
 }
 

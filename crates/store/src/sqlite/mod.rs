@@ -1,6 +1,7 @@
 //! The embedded backend of the all-in-one mode: [`SqliteStore`] implements every store trait
 //! ([`JobStore`](crate::jobs::JobStore), [`EventStore`](crate::events::EventStore),
 //! [`DeadLetterStore`](crate::dead_letters::DeadLetterStore),
+//! [`AlertStore`](crate::alerts::AlertStore),
 //! [`StatsStore`](crate::stats::StatsStore), [`IdempotencyStore`](crate::idempotency::IdempotencyStore))
 //! in one SQLite file, with nothing to install or start.
 //!
@@ -15,6 +16,7 @@
 //! `begin_attempt` calls share an fsync without a batcher of our own. The closures only bind and
 //! run cached statements: encoding (JSON, ids, instants) happens before, on the caller's thread.
 
+mod alerts;
 mod dead_letters;
 mod error;
 mod events;
@@ -36,7 +38,10 @@ pub use odto_sqlite::{Durability, Options};
 use crate::StoreError;
 
 /// The schema, one migration per entry, applied once each in order.
-const MIGRATIONS: &[&str] = &[include_str!("schema/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema/0001_initial.sql"),
+    include_str!("schema/0002_alerts.sql"),
+];
 
 /// Every store of the observatory in one SQLite file. Cheap to clone: clones share the
 /// database's writer thread and readers, which stop when the last clone is dropped.

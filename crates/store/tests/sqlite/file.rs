@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use odto_contracts::{EventEnvelope, EventType, JobStatus, Producer};
 use odto_store::StoreError;
+use odto_store::alerts::{Alert, AlertDelivery, KeyedAlert};
 use odto_store::dead_letters::{DeadLetter, DeadLetterStore};
 use odto_store::events::EventStore;
 use odto_store::idempotency::{Claim, IdempotencyRecord, IdempotencyStore, RecordState};
@@ -108,6 +109,36 @@ async fn every_write_answered_ok_is_in_the_file_when_it_is_reopened() {
             .expect("recorded");
         assert_eq!(record.job.status, JobStatus::Completed);
     }
+}
+
+#[tokio::test]
+async fn alerts_and_the_heard_time_survive_reopening_the_file() {
+    let (path, _dir) = database();
+    let store = open(&path);
+    let firing = Alert {
+        name: "OdtoBacklogOld".into(),
+        since: Some(now()),
+        ..Alert::default()
+    };
+    let delivery = AlertDelivery {
+        group: "g".into(),
+        firing: vec![KeyedAlert {
+            key: "fp".into(),
+            alert: firing.clone(),
+        }],
+        resolved: vec![],
+        complete: true,
+        heard_at: Some(now()),
+        received_at: now(),
+    };
+    store.alerts().record_alerts(&delivery).await.unwrap();
+
+    drop(store);
+    let reopened = open(&path);
+
+    let active = reopened.alerts().active_alerts().await.unwrap();
+    assert_eq!(active.alerts, [firing]);
+    assert_eq!(active.source_heard_at, delivery.heard_at);
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use odto_contracts::{Job, JobType};
+use odto_store::alerts::AlertStore;
 use odto_store::dead_letters::DeadLetterStore;
 use odto_store::events::EventStore;
 use odto_store::idempotency::IdempotencyStore;
@@ -91,6 +92,11 @@ impl Backend {
             .await
     }
 
+    pub async fn alerts(self) -> Fixture<dyn AlertStore> {
+        self.records::<dyn AlertStore>(|s| Arc::new(s), |s| Arc::new(s))
+            .await
+    }
+
     pub async fn stats(self) -> Fixture<dyn StatsStore> {
         match self {
             Backend::Real => {
@@ -119,7 +125,7 @@ impl Backend {
         }
     }
 
-    /// A store of jobs, events and dead letters: PostgreSQL on a database of its own, or SQLite.
+    /// A store of jobs, events, dead letters and alerts: PostgreSQL on a database of its own, or SQLite.
     async fn records<S: ?Sized>(
         self,
         postgres: fn(PgStore) -> Arc<S>,

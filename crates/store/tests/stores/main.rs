@@ -7,6 +7,7 @@
 //! What only one backend can show (a PostgreSQL outage, a Redis prefix, an SQLite file reopened)
 //! is in the `postgres`, `redis` and `sqlite` test targets.
 
+mod alerts;
 mod backend;
 mod concurrency;
 mod dead_letters;
