@@ -134,6 +134,7 @@ fn paths() -> Value {
                 }
             }},
             "/healthz": {"get": {"summary": "Liveness: the process is up (never checks backends)", "responses": {"200": {"description": "Alive."}}}},
+            "/health": {"get": {"summary": "Liveness, as /healthz (the name the reference's clients probe)", "responses": {"200": {"description": "Alive."}}}},
             "/readyz": {"get": {"summary": "Readiness: the message broker is connected", "responses": {"200": {"description": "Ready."}, "503": error("Not ready.")}}},
             "/metrics": {"get": {"summary": "Prometheus metrics (text format)", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1 document."}}}},

@@ -6,13 +6,14 @@
 //! - [`error`]: the single JSON error shape `{"error":{"code","message","details"}}`, including
 //!   the fallbacks for unknown routes and wrong methods, so no service ever answers HTML or an
 //!   empty body.
-//! - [`metrics`]: a Prometheus registry per service (`odto_<service>_…`, `service` label) and a
-//!   middleware that counts requests and times them with bounded label values.
+//! - [`metrics`]: a Prometheus registry per service (`odto_<service>_…`, `service` label, plus
+//!   `process_*` and `odto_build_info` from [`build_info`]) and a middleware that counts requests
+//!   and times them with bounded label values.
 //! - [`docs`]: Swagger UI compiled into the binary (no CDN) and the OpenAPI document route.
-//! - [`probes`]: `/healthz`, `/readyz` and `/metrics`, answered the same way by every service
-//!   from one [`Readiness`] (its dependencies, and how to refresh its gauges before a scrape):
-//!   [`probes_route`] to merge into a service's router, [`probe_routes`] as the whole router of a
-//!   service without an API of its own.
+//! - [`probes`]: `/healthz` (and its alias `/health`), `/readyz` and `/metrics`, answered the
+//!   same way by every service from one [`Readiness`] (its dependencies, and how to refresh its
+//!   gauges before a scrape): [`probes_route`] to merge into a service's router,
+//!   [`probe_routes`] as the whole router of a service without an API of its own.
 //! - [`health`] and [`shutdown`]: the liveness body and the graceful-shutdown signal.
 //!
 //! A service's router typically ends like this:
@@ -31,6 +32,7 @@
 //! # let _ = router;
 //! ```
 
+pub mod build_info;
 pub mod docs;
 pub mod error;
 pub mod health;

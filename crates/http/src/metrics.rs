@@ -2,7 +2,8 @@
 //!
 //! Every metric registered in [`ServiceMetrics::registry`] is named `odto_<service>_…` and carries a
 //! constant `service="<service>"` label, so dashboards and alert rules can select one service or
-//! aggregate across all of them.
+//! aggregate across all of them. Next to them, under the names every Prometheus user expects (no
+//! prefix, same `service` label): the `process_*` metrics (Linux) and `odto_build_info`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,8 +17,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus::core::Collector;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
+
+use crate::build_info;
 
 /// Content type of the Prometheus text exposition format 0.0.4.
 pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -37,6 +40,8 @@ const LATENCY_BUCKETS: &[f64] = &[
 #[derive(Clone)]
 pub struct ServiceMetrics {
     registry: Registry,
+    /// `process_*` and `odto_build_info`: the conventional names, so without the prefix.
+    standard: Registry,
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
 }
@@ -50,14 +55,15 @@ impl fmt::Debug for ServiceMetrics {
 impl ServiceMetrics {
     /// A registry prefixed `odto_<service>` with a constant `service` label, holding
     /// `http_requests_total{method,route,status}` and
-    /// `http_request_duration_seconds{method,route}`.
+    /// `http_request_duration_seconds{method,route}`; rendered next to the unprefixed
+    /// `process_*` and `odto_build_info`.
     ///
     /// # Panics
     /// If `service` is not a valid Prometheus name fragment (use `[a_z0-9_]`): that is a
     /// programming error caught by the first test that builds the service.
     pub fn new(service: &'static str) -> Self {
         let labels = HashMap::from([("service".to_owned(), service.to_owned())]);
-        let registry = Registry::new_custom(Some(format!("odto_{service}")), Some(labels))
+        let registry = Registry::new_custom(Some(format!("odto_{service}")), Some(labels.clone()))
             .expect("metrics prefix is not empty");
         let http_requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests answered"),
@@ -81,6 +87,7 @@ impl ServiceMetrics {
             .expect("fresh registry accepts http_request_duration_seconds");
         Self {
             registry,
+            standard: standard_registry(labels),
             http_requests,
             http_duration,
         }
@@ -103,8 +110,10 @@ impl ServiceMetrics {
 
     /// All metrics in the text exposition format 0.0.4.
     pub fn render(&self) -> String {
+        let mut families = self.registry.gather();
+        families.extend(self.standard.gather());
         let mut buffer = Vec::new();
-        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+        if let Err(error) = TextEncoder::new().encode(&families, &mut buffer) {
             // A metric that cannot be encoded must not take /metrics down with it.
             tracing::error!(%error, "failed to encode metrics");
         }
@@ -120,6 +129,28 @@ impl ServiceMetrics {
             .with_label_values(&[method, route])
             .observe(seconds);
     }
+}
+
+/// An unprefixed registry labelled like the service's, holding `odto_build_info{version,commit}`
+/// (always 1, to join on) and, on Linux, the process collector's `process_*` metrics. Each
+/// service has its own: `odto up` runs them all in one process, and each port is scraped apart.
+fn standard_registry(labels: HashMap<String, String>) -> Registry {
+    let registry = Registry::new_custom(None, Some(labels)).expect("no prefix to validate");
+    let build = Opts::new("odto_build_info", "The running build; always 1.")
+        .const_label("version", build_info::VERSION)
+        .const_label("commit", build_info::COMMIT);
+    let build = IntGauge::with_opts(build).expect("valid gauge options");
+    build.set(1);
+    registry
+        .register(Box::new(build))
+        .expect("fresh registry accepts odto_build_info");
+    #[cfg(target_os = "linux")]
+    registry
+        .register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))
+        .expect("fresh registry accepts process_*");
+    registry
 }
 
 /// Wraps every route and the fallback of `router` with request counting and latency timing.

@@ -1,6 +1,7 @@
 //! The probes every service answers the same way: `/healthz` (the process answers; never
-//! depends on a backend), `/readyz` (every dependency answers, each named) and `/metrics`
-//! (brought up to date first). A service describes its dependencies once, as a [`Readiness`].
+//! depends on a backend; also at `/health`, where the reference's clients look), `/readyz`
+//! (every dependency answers, each named) and `/metrics` (brought up to date first). A service
+//! describes its dependencies once, as a [`Readiness`].
 
 use std::sync::Arc;
 
@@ -36,8 +37,8 @@ struct Probes {
     readiness: Arc<dyn Readiness>,
 }
 
-/// `/healthz`, `/readyz` and `/metrics` of `service`, to merge into its router (which adds the
-/// fallbacks and [`crate::instrument`]s the whole).
+/// `/healthz` (and `/health`), `/readyz` and `/metrics` of `service`, to merge into its router
+/// (which adds the fallbacks and [`crate::instrument`]s the whole).
 pub fn probes_route(
     service: &'static str,
     metrics: ServiceMetrics,
@@ -45,6 +46,7 @@ pub fn probes_route(
 ) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/health", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
         .with_state(Probes {
@@ -68,7 +70,7 @@ pub fn probe_routes(
 }
 
 async fn healthz(State(probes): State<Probes>) -> Json<Value> {
-    health_body(probes.service, env!("CARGO_PKG_VERSION"))
+    health_body(probes.service, crate::build_info::VERSION)
 }
 
 async fn readyz(State(probes): State<Probes>) -> Response {

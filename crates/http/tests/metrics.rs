@@ -115,3 +115,60 @@ async fn metrics_route_serves_the_text_format_including_service_metrics() {
         "{text}"
     );
 }
+
+#[test]
+fn process_metrics_and_build_info_keep_their_conventional_names_and_the_service_label() {
+    let metrics = ServiceMetrics::new("test");
+
+    let text = metrics.render();
+
+    let service = [("service", "test")];
+    for gauge in [
+        "process_resident_memory_bytes",
+        "process_virtual_memory_bytes",
+        "process_open_fds",
+        "process_max_fds",
+        "process_start_time_seconds",
+    ] {
+        let value = sample(&text, gauge, &service);
+        assert!(value.is_some_and(|v| v > 0.0), "{gauge} in {text}");
+    }
+    assert!(sample(&text, "process_cpu_seconds_total", &service).is_some());
+    let build = [("service", "test"), ("version", env!("CARGO_PKG_VERSION"))];
+    assert_eq!(
+        sample(&text, "odto_build_info", &build),
+        Some(1.0),
+        "{text}"
+    );
+    let commit = build_commit(&text);
+    let is_short_hash = commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit());
+    assert!(is_short_hash || commit == "unknown", "{commit}");
+    assert!(!text.contains("odto_test_process_"), "{text}");
+    assert!(!text.contains("odto_test_odto_"), "{text}");
+}
+
+#[test]
+fn each_service_renders_its_own_process_metrics_once() {
+    let gateway = ServiceMetrics::new("gateway");
+    let processor = ServiceMetrics::new("processor");
+
+    let text = gateway.render();
+
+    let resident: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("process_resident_memory_bytes"))
+        .collect();
+    assert_eq!(resident.len(), 1, "{text}");
+    assert!(resident[0].contains(r#"service="gateway""#), "{text}");
+    assert!(processor.render().contains(r#"service="processor""#));
+}
+
+/// The `commit` label of `odto_build_info`.
+fn build_commit(text: &str) -> &str {
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("odto_build_info{"))
+        .expect("odto_build_info rendered");
+    let (_, rest) = line.split_once(r#"commit=""#).expect("a commit label");
+    rest.split_once('"').expect("a closed label").0
+}

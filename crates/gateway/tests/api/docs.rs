@@ -32,6 +32,7 @@ async fn the_openapi_document_covers_every_route_and_both_body_forms() {
         "/jobs",
         "/jobs/batch",
         "/healthz",
+        "/health",
         "/readyz",
         "/metrics",
         "/openapi.json",

@@ -148,3 +148,16 @@ pub async fn error_body(response: Response) -> Value {
     );
     body
 }
+
+/// The value of the sample named `name` whose labels include all of `labels` (the text format
+/// promises no label order).
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (series_name, series_labels) = series.split_once('{')?;
+        let all_present = labels
+            .iter()
+            .all(|(key, val)| series_labels.contains(&format!("{key}=\"{val}\"")));
+        (series_name == name && all_present).then(|| value.parse().expect("a numeric sample"))
+    })
+}

@@ -8,6 +8,7 @@ mod batch;
 mod browser;
 mod docs;
 mod idempotency;
+mod metrics;
 mod outage;
 mod rejections;
 mod submit;
