@@ -132,5 +132,12 @@ fn print_access_points(addresses: &Addresses) {
     if let Some(web) = addresses.web {
         eprintln!("  web terminal    http://{web}/      the dashboard in the browser");
     }
+    if let Some(observability) = addresses.observability {
+        eprintln!(
+            "  prometheus      http://{}/alerts",
+            observability.prometheus
+        );
+        eprintln!("  alertmanager    http://{}", observability.alertmanager);
+    }
     eprintln!("Submit a job:  odto submit --type demo");
 }

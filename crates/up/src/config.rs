@@ -50,6 +50,25 @@ pub struct UpConfig {
     #[arg(long, env = "ODTO_WEB_DASHBOARD_BIN")]
     pub dashboard_bin: Option<PathBuf>,
 
+    /// Also run Prometheus and Alertmanager (when installed: `prometheus`, and
+    /// `prometheus-alertmanager` or `alertmanager`, on PATH) with the rules and routes of
+    /// `deploy/`, scraping and alerting this stack; their data goes in the data directory.
+    #[arg(long, env = "ODTO_OBSERVABILITY",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub observability: bool,
+
+    /// Address of Prometheus, with --observability.
+    #[arg(long, env = "ODTO_PROMETHEUS_LISTEN", default_value = "127.0.0.1:9090")]
+    pub prometheus_listen: SocketAddr,
+
+    /// Address of Alertmanager, with --observability.
+    #[arg(
+        long,
+        env = "ODTO_ALERTMANAGER_LISTEN",
+        default_value = "127.0.0.1:9093"
+    )]
+    pub alertmanager_listen: SocketAddr,
+
     /// Jobs run at once.
     #[arg(long, env = "ODTO_PROCESSOR_CONCURRENCY", default_value_t = 512)]
     pub processor_concurrency: usize,
@@ -87,6 +106,9 @@ impl UpConfig {
             // name one.
             no_web: true,
             dashboard_bin: None,
+            observability: false,
+            prometheus_listen: any_port,
+            alertmanager_listen: any_port,
             processor_concurrency: 64,
             backends: BackendSettings::local(),
             durability: Durability::Normal,

@@ -9,10 +9,12 @@
 mod backends;
 mod config;
 mod data_dir;
+mod observability;
 mod stack;
 
 pub use backends::Backends;
 pub use config::{Durability, UpConfig, default_data_dir};
+pub use observability::ObservabilityAddresses;
 pub use stack::{Addresses, Stack};
 
 /// Why the stack did not start.

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::UpError;
 use crate::backends::Backends;
 use crate::config::UpConfig;
+use crate::observability::{Observability, ObservabilityAddresses};
 
 /// Where each service listens (the actual ports, also when 0 was asked for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct Addresses {
     pub metrics_engine: SocketAddr,
     /// `None` when the web terminal is off.
     pub web: Option<SocketAddr>,
+    /// Prometheus and Alertmanager, with `--observability` and when installed.
+    pub observability: Option<ObservabilityAddresses>,
 }
 
 /// Every service of the observatory, running in this process.
@@ -33,6 +36,7 @@ pub struct Stack {
     backends: Backends,
     /// In the order they stop: intake first, so nothing new arrives while the rest drains.
     services: Vec<Service>,
+    observability: Option<Observability>,
     /// A service stopped without being asked to.
     failed: CancellationToken,
     _lock: Option<File>,
@@ -68,13 +72,19 @@ impl Stack {
                 processor: config.processor_listen,
                 metrics_engine: config.metrics_engine_listen,
                 web: None,
+                observability: None,
             },
             backends,
             services: Vec::new(),
+            observability: None,
             failed: CancellationToken::new(),
             _lock: lock,
         };
-        match stack.start_services(settings, progress).await {
+        let started = match stack.start_services(settings, progress).await {
+            Ok(()) if config.observability => stack.start_observability(config, progress).await,
+            other => other,
+        };
+        match started {
             Ok(()) => Ok(stack),
             Err(error) => {
                 stack.stop().await;
@@ -161,6 +171,21 @@ impl Stack {
         Ok(())
     }
 
+    async fn start_observability(
+        &mut self,
+        config: &UpConfig,
+        progress: &dyn Fn(&str),
+    ) -> Result<(), UpError> {
+        let at = ObservabilityAddresses {
+            prometheus: config.prometheus_listen,
+            alertmanager: config.alertmanager_listen,
+        };
+        self.observability =
+            Observability::start(&config.data_dir, &self.addresses, at, progress).await?;
+        self.addresses.observability = self.observability.as_ref().map(|o| o.addresses);
+        Ok(())
+    }
+
     /// Runs one service until its stop token is cancelled; it goes first in the stop order.
     fn spawn<F>(&mut self, name: &'static str, run: impl FnOnce(StopSignal) -> F)
     where
@@ -196,9 +221,13 @@ impl Stack {
         self.failed.cancelled().await;
     }
 
-    /// Stops the services one by one (web terminal, gateway, read model, processor, metrics
-    /// engine), each gracefully, then closes the bus.
-    pub async fn stop(self) {
+    /// Stops Prometheus and Alertmanager if they run, then the services one by one (web
+    /// terminal, gateway, read model, processor, metrics engine), each gracefully, then closes
+    /// the bus.
+    pub async fn stop(mut self) {
+        if let Some(observability) = &mut self.observability {
+            observability.stop().await;
+        }
         for service in self.services {
             service.stop.cancel();
             match service.task.await {

@@ -3,6 +3,7 @@
 //! WebSocket; `browser`: the web terminal's page in a real Chromium.
 
 mod browser;
+mod observability;
 mod web;
 
 use std::io::{BufRead, BufReader};
