@@ -1,4 +1,4 @@
-//! The processor's metrics: outcomes, attempt durations, queue wait.
+//! The processor's metrics: outcomes, attempt durations, queue wait, completion latency.
 
 use std::time::Duration;
 
@@ -23,6 +23,7 @@ pub struct ProcessorMetrics {
     outcomes: IntCounterVec,
     duration: Histogram,
     queue_wait: Histogram,
+    completion: Histogram,
     pub broker_up: IntGauge,
     pub store_up: IntGauge,
 }
@@ -63,6 +64,14 @@ impl ProcessorMetrics {
             .buckets(seconds_buckets()),
         )
         .expect("valid metric");
+        let completion = Histogram::with_opts(
+            HistogramOpts::new(
+                "job_completion_seconds",
+                "From a job's creation to its completion: the completion-latency SLO's measure.",
+            )
+            .buckets(seconds_buckets()),
+        )
+        .expect("valid metric");
         let broker_up = IntGauge::new("broker_up", "1 while the message broker is connected.")
             .expect("valid metric");
         let store_up =
@@ -78,6 +87,9 @@ impl ProcessorMetrics {
             .register(Box::new(queue_wait.clone()))
             .expect("registered once");
         registry
+            .register(Box::new(completion.clone()))
+            .expect("registered once");
+        registry
             .register(Box::new(broker_up.clone()))
             .expect("registered once");
         registry
@@ -91,6 +103,7 @@ impl ProcessorMetrics {
             outcomes,
             duration,
             queue_wait,
+            completion,
             broker_up,
             store_up,
         }
@@ -108,6 +121,13 @@ impl ProcessorMetrics {
     pub fn observe_queue_wait(&self, created_at: DateTime<Utc>, started_at: DateTime<Utc>) {
         let wait = (started_at - created_at).to_std().unwrap_or_default();
         self.queue_wait.observe(wait.as_secs_f64());
+    }
+}
+
+impl ProcessorMetrics {
+    pub fn observe_completion(&self, created_at: DateTime<Utc>, completed_at: DateTime<Utc>) {
+        let latency = (completed_at - created_at).to_std().unwrap_or_default();
+        self.completion.observe(latency.as_secs_f64());
     }
 }
 

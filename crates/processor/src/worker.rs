@@ -204,6 +204,8 @@ impl Worker {
         match next {
             Next::Complete => {
                 self.metrics.record("completed");
+                self.metrics
+                    .observe_completion(finished.job.created_at, Utc::now());
                 Outcome::Ack
             }
             Next::Retry { run_at, .. } => {
